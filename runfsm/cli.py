@@ -1,0 +1,72 @@
+"""The ``runfsm`` command line.
+
+Each subcommand's work lives in the module named for it; this file only parses
+arguments and imports that module when the subcommand runs, so ``runfsm
+validate`` never loads the simulator or graphviz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand -> (module holding ``main(args) -> int``, one-line help)
+COMMANDS = {
+    "demo": ("runfsm.demo", "run the seed scenarios, print their timelines, validate their traces"),
+    "tables": ("runfsm.tables", "print the lifecycle tables (statuses, transitions, actors, evidence)"),
+    "validate": ("runfsm.validate.cli", "check recorded runs, steps, messages and event streams"),
+    "simulate": ("runfsm.sim.cli", "run a scenario file in the simulator and print its timeline"),
+    "diagram": ("runfsm.diagrams", "draw the lifecycle diagrams (DOT, SVG, PNG, Mermaid)"),
+    "paths": ("runfsm.explore", "print the shortest path to every status and transition as scenarios"),
+}
+
+
+def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    if name in ("tables", "diagram", "paths", "demo"):
+        p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
+    if name == "validate":
+        p.add_argument("paths", nargs="+", metavar="PATH", help="JSON Lines, JSON or SSE text files ('-' for stdin)")
+        p.add_argument("--strict", action="store_true", help="inferred transitions are errors, not info")
+        p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    elif name == "simulate":
+        p.add_argument("file", metavar="FILE", help="scenario file (TOML)")
+        p.add_argument("--stream", action="store_true", help="stream runs (SSE events) instead of polling")
+        p.add_argument("--jsonl", metavar="OUT", help="write the trace as JSON Lines")
+    elif name == "diagram":
+        p.add_argument("--format", choices=("dot", "svg", "png", "mermaid"), action="append",
+                       help="output format (repeatable; default: all)")
+        p.add_argument("--out", default="diagrams", metavar="DIR", help="output directory (default: diagrams)")
+        p.add_argument("--trace", metavar="FILE", help="overlay the path of the run(s) in this trace")
+        p.add_argument("--renderer", choices=("pure", "system"), default="pure",
+                       help="graphviz-pure (default) or the system's dot")
+    elif name == "paths":
+        p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
+        p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
+    elif name == "demo":
+        p.add_argument("--out", default=None, metavar="DIR", help="also write traces and diagrams into DIR")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="runfsm", description="The Assistants-style run lifecycle, as a checked model.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        _add_arguments(name, sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.main(args))
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

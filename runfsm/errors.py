@@ -1,0 +1,68 @@
+"""runfsm's exceptions.  Every one names the object, the status and what was legal."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class RunfsmError(Exception):
+    """Base class of every error runfsm raises on purpose."""
+
+
+class SpecError(RunfsmError):
+    """A lifecycle definition is inconsistent (raised when it is built)."""
+
+
+def _describe(kind: str, obj_id: str | None) -> str:
+    return f"{kind} {obj_id}" if obj_id else kind
+
+
+class UnknownStatus(RunfsmError, ValueError):
+    """A status the lifecycle does not know, with a suggestion for near misses."""
+
+    def __init__(self, kind: str, status: object, known: Iterable[str], obj_id: str | None = None) -> None:
+        self.kind = kind
+        self.status = status
+        self.obj_id = obj_id
+        self.known = tuple(known)
+        self.suggestion: str | None = None
+        if isinstance(status, str):
+            close = difflib.get_close_matches(status, self.known, n=1, cutoff=0.6)
+            self.suggestion = close[0] if close else None
+        hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"{_describe(kind, obj_id)}: unknown status {status!r}.{hint} "
+            f"Known statuses: {', '.join(self.known)}."
+        )
+
+
+class IllegalTransition(RunfsmError, ValueError):
+    """A status change (or trigger) the lifecycle does not allow."""
+
+    def __init__(
+        self,
+        kind: str,
+        source: str,
+        dest: str | None,
+        legal: Iterable[str],
+        obj_id: str | None = None,
+        *,
+        trigger: str | None = None,
+        strict: bool = False,
+        note: str = "",
+    ) -> None:
+        self.kind = kind
+        self.source = source
+        self.dest = dest
+        self.obj_id = obj_id
+        self.trigger = trigger
+        self.strict = strict
+        self.legal = tuple(legal)
+        mode = "strict" if strict else "tolerant"
+        what = f"trigger {trigger!r} from {source!r}" if trigger else f"{source!r} -> {dest!r}"
+        allowed = ", ".join(self.legal) if self.legal else f"nothing ({source!r} is terminal)"
+        super().__init__(
+            f"{_describe(kind, obj_id)}: illegal {what} ({mode} mode).{note} "
+            f"Legal from {source!r}: {allowed}."
+        )
