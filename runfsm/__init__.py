@@ -37,6 +37,18 @@ _LAZY = {
     "RunStep": "runfsm.machine",
     "Message": "runfsm.machine",
     "build_machine": "runfsm.machine",
+    # validation layer (runfsm.validate)
+    "Finding": "runfsm.validate",
+    "InputError": "runfsm.validate",
+    "Report": "runfsm.validate",
+    "Tracker": "runfsm.validate",
+    "validate_paths": "runfsm.validate",
+    "validate_trace": "runfsm.validate",
+    # live-client guard (runfsm.guard)
+    "guard": "runfsm.guard",
+    # simulator (runfsm.sim)
+    "Clock": "runfsm.sim",
+    "Simulator": "runfsm.sim",
 }
 
 if TYPE_CHECKING:
