@@ -111,8 +111,8 @@ class Lifecycle:
         self._next_strict = {s: frozenset(t.dest for t in strict_edges if t.source == s) for s in self.order}
         closure = _closure(self.order, self._pairs)
         closure_strict = _closure(self.order, self._pairs_strict)
-        self._reach = frozenset((a, b) for a, bs in closure.items() for b in bs)
-        self._reach_strict = frozenset((a, b) for a, bs in closure_strict.items() for b in bs)
+        self._reach = closure
+        self._reach_strict = closure_strict
         self._edges_by_pair: dict[tuple[str, str], tuple[Transition, ...]] = {}
         for t in self.transitions:
             self._edges_by_pair[(t.source, t.dest)] = (*self._edges_by_pair.get((t.source, t.dest), ()), t)
@@ -197,9 +197,14 @@ class Lifecycle:
             return status
         raise UnknownStatus(self.kind, status, self.order, obj_id) from None
 
+    # is_legal and reachable index by source first: two lookups on strings (whose
+    # hashes are cached) beat hashing a fresh (src, dst) tuple on every call.
     def is_legal(self, src: str, dst: str, strict: bool = False) -> bool:
         """True if one event may move ``src`` to ``dst`` (the stream view)."""
-        return (src, dst) in (self._pairs_strict if strict else self._pairs)
+        try:
+            return dst in (self._next_strict if strict else self._next)[src]
+        except (KeyError, TypeError):
+            return False
 
     def is_inferred(self, src: str, dst: str) -> bool:
         """True if ``src -> dst`` is legal only in tolerant mode."""
@@ -207,7 +212,10 @@ class Lifecycle:
 
     def reachable(self, src: str, dst: str, strict: bool = False) -> bool:
         """True if ``dst`` can be observed after ``src`` by polling (zero or more edges)."""
-        return (src, dst) in (self._reach_strict if strict else self._reach)
+        try:
+            return dst in (self._reach_strict if strict else self._reach)[src]
+        except (KeyError, TypeError):
+            return False
 
     def next_statuses(self, src: str, strict: bool = False) -> frozenset[str]:
         """The statuses one edge away from ``src``."""
