@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -28,6 +27,8 @@ class UnknownStatus(RunfsmError, ValueError):
         self.known = tuple(known)
         self.suggestion: str | None = None
         if isinstance(status, str):
+            import difflib  # only when reporting, to keep import runfsm light
+
             close = difflib.get_close_matches(status, self.known, n=1, cutoff=0.6)
             self.suggestion = close[0] if close else None
         hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""

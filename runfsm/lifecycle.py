@@ -10,8 +10,8 @@ single lookup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from . import spec
 from .errors import IllegalTransition, SpecError, UnknownStatus
@@ -19,8 +19,9 @@ from .errors import IllegalTransition, SpecError, UnknownStatus
 __all__ = ["Lifecycle", "Profile", "Transition", "profile"]
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+# NamedTuples, not dataclasses: importing dataclasses (and inspect) would double
+# the cost of ``import runfsm``.
+class Transition(NamedTuple):
     """One legal status change: ``trigger`` moves ``source`` to ``dest``."""
 
     trigger: str
@@ -260,8 +261,7 @@ class Lifecycle:
         return f"<Lifecycle {self.kind} {self.version}: {len(self.order)} statuses, {len(self.transitions)} transitions>"
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """The three lifecycles of one API version, plus its version-specific domains."""
 
     version: str
