@@ -30,6 +30,8 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("paths", nargs="+", metavar="PATH", help="JSON Lines, JSON or SSE text files ('-' for stdin)")
         p.add_argument("--strict", action="store_true", help="inferred transitions are errors, not info")
         p.add_argument("--json", action="store_true", help="print the findings as JSON")
+        p.add_argument("--separate", action="store_true", help="check each file on its own, not as one log")
+        p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
     elif name == "simulate":
         p.add_argument("file", metavar="FILE", help="scenario file (TOML)")
         p.add_argument("--stream", action="store_true", help="stream runs (SSE events) instead of polling")
@@ -44,6 +46,7 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "paths":
         p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
         p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
+        p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
     elif name == "demo":
         p.add_argument("--out", default=None, metavar="DIR", help="also write traces and diagrams into DIR")
 

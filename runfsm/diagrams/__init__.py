@@ -1,0 +1,193 @@
+"""Lifecycle diagrams drawn from the compiled spec: Graphviz DOT, SVG, PNG and Mermaid.
+
+Everything drawn comes from :func:`runfsm.profile` (statuses, classes,
+transitions, actors, evidence grades); nothing about the lifecycle is written
+down here.  DOT and Mermaid text are emitted directly, so they need no
+dependency and are byte-for-byte reproducible.  SVG and PNG are rendered by the
+``graphviz-pure`` command (``pip install 'runfsm[diagrams]'``), or by the
+system's Graphviz ``dot`` with ``renderer="system"``.
+
+>>> from runfsm.diagrams import to_mermaid
+>>> print(to_mermaid("run_step").splitlines()[3])
+stateDiagram-v2
+
+A trace overlay (``trace=``) draws the path of each run in a trace file on the
+run diagram, with counts, as the validator (:mod:`runfsm.validate`) reads it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import RunfsmError
+from ..lifecycle import Lifecycle, profile
+from .dot import combined_dot, lifecycle_dot
+from .mermaid import combined_mermaid, lifecycle_mermaid
+from .overlay import Overlay, TraceError, overlays_from_trace, safe_name
+from .render import RENDERERS, RenderError, find_renderer, render
+
+__all__ = [
+    "DIAGRAMS",
+    "FORMATS",
+    "DiagramError",
+    "Overlay",
+    "RenderError",
+    "TraceError",
+    "diagram_names",
+    "find_renderer",
+    "main",
+    "render",
+    "to_dot",
+    "to_mermaid",
+    "write_all",
+]
+
+FORMATS = ("dot", "svg", "png", "mermaid")
+"""Output formats, in the order they are written."""
+EXTENSIONS = {"dot": "dot", "svg": "svg", "png": "png", "mermaid": "mmd"}
+
+COMBINED = "run-and-steps"
+DIAGRAMS = ("run", "run_step", "message", COMBINED)
+"""The diagrams ``write_all`` draws: one per object kind, then the run with its steps."""
+_COMBINED_KINDS = ("run", "run_step")
+
+
+class DiagramError(RunfsmError):
+    """A diagram request runfsm cannot honour (unknown kind or format)."""
+
+
+def _lifecycle(kind_or_lifecycle: str | Lifecycle, version: str) -> Lifecycle:
+    if isinstance(kind_or_lifecycle, Lifecycle):
+        return kind_or_lifecycle
+    kinds = [k for k in DIAGRAMS if k != COMBINED]
+    if kind_or_lifecycle not in kinds:
+        raise DiagramError(
+            f"unknown diagram {kind_or_lifecycle!r}; known: {', '.join(DIAGRAMS)} (or pass a Lifecycle)"
+        )
+    return profile(version).lifecycle(kind_or_lifecycle)
+
+
+def to_dot(
+    kind_or_lifecycle: str | Lifecycle = "run",
+    *,
+    version: str = "v2",
+    overlay: Overlay | None = None,
+    legend: bool = True,
+) -> str:
+    """Graphviz DOT text for ``"run"``, ``"run_step"``, ``"message"``, ``"run-and-steps"`` or a Lifecycle.
+
+    ``overlay`` (run diagrams) highlights one run's path; ``legend=False`` drops the key.
+    """
+    if kind_or_lifecycle == COMBINED:
+        if overlay is not None:
+            raise DiagramError(f"a trace overlay is drawn on a single lifecycle, not on {COMBINED!r}")
+        p = profile(version)
+        return combined_dot([p.lifecycle(k) for k in _COMBINED_KINDS], legend=legend)
+    return lifecycle_dot(_lifecycle(kind_or_lifecycle, version), overlay, legend=legend)
+
+
+def to_mermaid(
+    kind_or_lifecycle: str | Lifecycle = "run", *, version: str = "v2", overlay: Overlay | None = None
+) -> str:
+    """Mermaid ``stateDiagram-v2`` source for a kind (as :func:`to_dot`) or a Lifecycle."""
+    if kind_or_lifecycle == COMBINED:
+        if overlay is not None:
+            raise DiagramError(f"a trace overlay is drawn on a single lifecycle, not on {COMBINED!r}")
+        p = profile(version)
+        return combined_mermaid([p.lifecycle(k) for k in _COMBINED_KINDS])
+    return lifecycle_mermaid(_lifecycle(kind_or_lifecycle, version), overlay)
+
+
+def diagram_names(version: str = "v2") -> dict[str, str]:
+    """Diagram -> file stem; v2 files carry the plain name, other versions a ``-<version>`` suffix."""
+    profile(version)  # rejects an unknown version with runfsm's error
+    suffix = "" if version == "v2" else f"-{version}"
+    return {d: d + suffix for d in DIAGRAMS}
+
+
+def _check_formats(formats: Sequence[str] | None) -> list[str]:
+    if formats is None:
+        return list(FORMATS)
+    if isinstance(formats, str):
+        formats = [formats]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise DiagramError(f"unknown format {unknown[0]!r}; known: {', '.join(FORMATS)}")
+    return [f for f in FORMATS if f in formats]
+
+
+def _write(out_dir: Path, stem: str, formats: Sequence[str], dot: str, mermaid: str, renderer: str) -> list[Path]:
+    written = []
+    for fmt in formats:
+        path = out_dir / f"{stem}.{EXTENSIONS[fmt]}"
+        if fmt == "dot":
+            path.write_text(dot, encoding="utf-8", newline="\n")
+        elif fmt == "mermaid":
+            path.write_text(mermaid, encoding="utf-8", newline="\n")
+        else:
+            path.write_bytes(render(dot, fmt, renderer))
+        written.append(path)
+    return written
+
+
+def write_all(
+    out_dir: Path,
+    formats: Sequence[str] | None = None,
+    version: str = "v2",
+    trace: Path | None = None,
+    renderer: str = "pure",
+) -> list[Path]:
+    """Write every diagram of ``version`` into ``out_dir`` in ``formats`` (default: all); return the paths.
+
+    Without ``trace``: ``run``, ``run_step``, ``message`` and ``run-and-steps``
+    (``run-v1`` ... for ``version="v1"``).  With ``trace``: one run diagram per
+    run found in that file, ``trace-<run id>``, with the run's path drawn on it.
+    """
+    fmts = _check_formats(formats)
+    if renderer not in RENDERERS:
+        raise RenderError(f"unknown renderer {renderer!r}; expected one of: {', '.join(RENDERERS)}")
+    names = diagram_names(version)
+    if any(f in ("svg", "png") for f in fmts):
+        find_renderer(renderer)  # fail before writing anything when the renderer is missing
+    jobs: list[tuple[str, str, str]] = []
+    if trace is None:
+        for d, stem in names.items():
+            jobs.append((stem, to_dot(d, version=version), to_mermaid(d, version=version)))
+    else:
+        run = profile(version).run
+        suffix = names["run"][len("run"):]
+        for run_id, ov in overlays_from_trace(Path(trace), run).items():
+            jobs.append((f"trace-{safe_name(run_id)}{suffix}", to_dot(run, overlay=ov), to_mermaid(run, overlay=ov)))
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DiagramError(f"cannot create output directory {str(out)!r}: {exc.strerror or exc}") from None
+    written: list[Path] = []
+    for stem, dot, mermaid in jobs:
+        try:
+            written += _write(out, stem, fmts, dot, mermaid, renderer)
+        except OSError as exc:
+            raise DiagramError(f"cannot write {stem} into {str(out)!r}: {exc.strerror or exc}") from None
+    return written
+
+
+def main(args: object) -> int:
+    """``runfsm diagram``: write the diagrams; print one path per line. Exit 2 on a runfsm error."""
+    trace = getattr(args, "trace", None)
+    try:
+        paths = write_all(
+            Path(getattr(args, "out", None) or "diagrams"),
+            formats=getattr(args, "format", None),
+            version=getattr(args, "version", None) or "v2",
+            trace=Path(trace) if trace else None,
+            renderer=getattr(args, "renderer", None) or "pure",
+        )
+    except RunfsmError as exc:
+        print(f"runfsm diagram: error: {exc}", file=sys.stderr)
+        return 2
+    for p in paths:
+        print(p)
+    return 0

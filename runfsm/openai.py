@@ -1,0 +1,589 @@
+"""Run the official ``openai`` SDK against a :class:`runfsm.sim.Simulator`, in process.
+
+:func:`client` and :func:`async_client` return real ``openai.OpenAI`` /
+``openai.AsyncOpenAI`` objects whose HTTP requests never leave the process:
+the HTTP library's transport hook (``httpx2`` for openai 3.x, ``httpx`` for
+older releases) hands every request to a router that calls the simulator and
+answers with the real API's JSON bodies, status codes and server-sent events.
+
+>>> from runfsm.sim import Simulator                     # doctest: +SKIP
+>>> from runfsm.openai import client                      # doctest: +SKIP
+>>> oai = client(Simulator())                             # doctest: +SKIP
+>>> run = oai.beta.threads.create_and_run_poll(assistant_id=..., thread={...})  # doctest: +SKIP
+
+Time: each run retrieve first advances the simulated clock by
+``poll_interval`` seconds (a client that polls forever eventually sees its run
+expire), and every response carries ``openai-poll-after-ms: 0`` so the SDK's
+poll helpers never sleep in wall time.
+
+Refusals come back as HTTP 400 / 404 with the API's ``{"error": {...}}`` body,
+so the SDK raises its own ``BadRequestError`` / ``NotFoundError``.  A request
+for an endpoint the simulator does not serve gets the API's 404 ``Invalid URL``
+answer.  Streaming requests (``stream=True``) are answered as
+``text/event-stream`` whose events are produced lazily, as the SDK reads them,
+so the simulation advances only as far as the client has read.
+
+Importing this module imports ``openai`` (and its HTTP library); ``import
+runfsm`` never does.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import json
+import re
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+import openai
+
+from .errors import RunfsmError
+
+if TYPE_CHECKING:
+    from .sim import Simulator
+
+__all__ = [
+    "BASE_URL",
+    "DUMMY_API_KEY",
+    "POLL_AFTER_MS",
+    "AdapterError",
+    "Answer",
+    "AsyncSimTransport",
+    "SimRouter",
+    "SimTransport",
+    "async_client",
+    "client",
+    "http_library",
+    "router_of",
+]
+
+BASE_URL = "http://runfsm-simulator.invalid/v1"
+"""Base URL of the clients built here (``.invalid`` never resolves, so nothing can leak to a network)."""
+
+POLL_AFTER_MS = 0
+"""Value of the ``openai-poll-after-ms`` header on every answer: the SDK's poll helpers wait 0 ms."""
+
+DUMMY_API_KEY = "sk-runfsm-simulator"
+"""API key given to the SDK (it insists on one); the simulator never checks it."""
+
+_JSON_BODY_ERROR = (
+    "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload, "
+    "but what was sent was not valid JSON."
+)
+
+
+class AdapterError(RunfsmError):
+    """The adapter cannot be set up (unsupported SDK, conflicting arguments)."""
+
+
+def http_library() -> ModuleType:
+    """Return the HTTP library module the installed ``openai`` SDK is built on.
+
+    openai 3.x uses ``httpx2``; 1.x and 2.x use ``httpx``.  Detected from the
+    SDK's default HTTP client class, so a stray install of the other library
+    does not confuse it.
+    """
+    default = getattr(openai, "DefaultHttpxClient", None)
+    if isinstance(default, type):
+        for base in default.__mro__:
+            root = base.__module__.split(".")[0]
+            if root in ("httpx2", "httpx") and base.__name__ == "Client":
+                return importlib.import_module(root)
+    raise AdapterError(  # pragma: no cover
+        f"cannot tell which HTTP library openai {openai.__version__} uses; expected httpx2 (openai 3.x) or httpx"
+    )
+
+
+_HX: Any = http_library()
+
+
+# --- the answers ----------------------------------------------------------------------------
+
+
+class _Refusal(Exception):
+    """An HTTP error answer, raised inside the router and turned into a response."""
+
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = {
+            "error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+        }
+
+
+@dataclass
+class Answer:
+    """What :meth:`SimRouter.handle` answers: an HTTP status with a JSON body, or a stream.
+
+    ``events`` (for ``stream=True`` requests) yields the simulator's ``(event, data)``
+    pairs; the transports encode them as server-sent events as they are read.
+    """
+
+    status: int
+    body: Any = None
+    events: Iterator[tuple[str, Any]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _sse_chunk(event: str, data: Any) -> bytes:
+    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event}\ndata: {payload}\n\n".encode()
+
+
+def _sse_bytes(events: Iterator[tuple[str, Any]], api_error: type[BaseException]) -> Iterator[bytes]:
+    """Encode the simulator's events as SSE, lazily; an API error mid-stream becomes an ``error`` event."""
+    try:
+        for event, data in events:
+            yield _sse_chunk(event, data)
+    except api_error as exc:
+        yield _sse_chunk("error", _error_body(exc))
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # the simulator stops feeding this stream; the run itself goes on
+
+
+def _error_body(exc: BaseException) -> dict[str, Any]:
+    body = getattr(exc, "body", None)
+    value = body() if callable(body) else body
+    if isinstance(value, dict):
+        return value
+    return {"error": {"message": str(exc), "type": "invalid_request_error", "param": None, "code": None}}
+
+
+# --- the router -------------------------------------------------------------------------------
+
+_ID = r"([^/]+)"
+_Handler = Callable[["SimRouter", "_Request", tuple[str, ...]], Answer]
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str  # without the /v1 prefix
+    query: dict[str, str]
+    content_type: str
+    body: bytes
+
+
+def _route(method: str, pattern: str) -> Callable[[_Handler], _Handler]:
+    def register(handler: _Handler) -> _Handler:
+        _ROUTES.append((method, re.compile(pattern.replace("{id}", _ID) + r"/?\Z"), handler))
+        return handler
+
+    return register
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], _Handler]] = []
+
+
+class SimRouter:
+    """Maps the Assistants REST endpoints onto the simulator's methods.
+
+    Shared by :class:`SimTransport` and :class:`AsyncSimTransport`; usable on
+    its own with :meth:`handle` (method, URL path, query, content type, body).
+    """
+
+    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1") -> None:
+        if isinstance(poll_interval, bool) or not isinstance(poll_interval, (int, float)) or not poll_interval >= 0:
+            raise AdapterError(f"poll_interval must be a number of seconds >= 0, got {poll_interval!r}")
+        self.sim = sim
+        self.poll_interval = poll_interval
+        self.prefix = prefix.rstrip("/")
+        """The base URL's path (``/v1``): stripped from request paths before routing."""
+        self.requests = 0
+        """How many requests were answered (also numbers the ``x-request-id`` headers)."""
+        self.uploads: list[dict[str, Any]] = []
+        """The file objects uploaded through this router, in order (the simulator keeps the content)."""
+        self._api_error: type[BaseException] = _sim_api_error()
+
+    # -- entry point --
+
+    def handle(self, method: str, path: str, query: Mapping[str, str], content_type: str, body: bytes) -> Answer:
+        """Answer one request (``path``: the URL path, base URL path included)."""
+        self.requests += 1
+        rel = path[len(self.prefix):] if self.prefix and path.startswith(self.prefix + "/") else path
+        request = _Request(method.upper(), rel, dict(query), content_type, body)
+        try:
+            for route_method, pattern, handler in _ROUTES:
+                match = pattern.match(rel)
+                if match and route_method == request.method:
+                    return handler(self, request, match.groups())
+            raise _Refusal(404, f"Invalid URL ({request.method} {path}): the runfsm simulator does not serve this endpoint.")
+        except _Refusal as refusal:
+            return Answer(refusal.status, refusal.body)
+        except self._api_error as exc:
+            return Answer(int(getattr(exc, "status", 400)), _error_body(exc))
+
+    # -- helpers --
+
+    def _json(self, request: _Request) -> dict[str, Any]:
+        if not request.body.strip():
+            return {}
+        try:
+            value = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise _Refusal(400, _JSON_BODY_ERROR) from None
+        if not isinstance(value, dict):
+            raise _Refusal(400, _JSON_BODY_ERROR)
+        return value
+
+    def _call(self, method: Callable[..., Any], args: tuple[Any, ...], body: dict[str, Any]) -> Any:
+        """Call a simulator method with the body's fields as keyword arguments.
+
+        Required keyword-only parameters missing from the body answer 400 like
+        the API (``Missing required parameter: 'model'.``); fields the method
+        does not take are dropped (the API ignores unknown JSON keys) unless it
+        takes ``**extra``; a field named like a path parameter never overrides it.
+        """
+        required, keywords, positional, takes_extra = _signature(getattr(method, "__func__", method))
+        for name in required:
+            if name not in body:
+                raise _Refusal(400, f"Missing required parameter: '{name}'.", param=name)
+        kwargs = {
+            key: value
+            for key, value in body.items()
+            if key in keywords or (takes_extra and key not in positional)
+        }
+        return method(*args, **kwargs)
+
+    def _list_query(self, request: _Request, *extra: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in ("order", "after", "before", *extra):
+            if key in request.query:
+                out[key] = request.query[key]
+        if "limit" in request.query:
+            raw = request.query["limit"]
+            try:
+                out["limit"] = int(raw)
+            except ValueError:
+                raise _Refusal(
+                    400, f"Invalid 'limit': expected an integer, but got '{raw}' instead.", param="limit"
+                ) from None
+        return out
+
+    def _maybe_stream(self, result: Any, stream: bool) -> Answer:
+        if stream and not isinstance(result, dict):
+            return Answer(200, events=iter(result))
+        return Answer(200, result)
+
+    def _multipart(self, request: _Request) -> dict[str, tuple[str | None, bytes]]:
+        """The fields of a ``multipart/form-data`` body: name -> (filename, content)."""
+        fields = _parse_multipart(request.content_type, request.body)
+        if fields is None:
+            raise _Refusal(400, "Expected a multipart/form-data request body with the fields 'file' and 'purpose'.")
+        return fields
+
+    # -- assistants --
+
+    @_route("POST", r"/assistants")
+    def _create_assistant(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.create_assistant, (), self._json(request)))
+
+    @_route("GET", r"/assistants/{id}")
+    def _retrieve_assistant(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.retrieve_assistant(ids[0]))
+
+    # -- files --
+
+    @_route("POST", r"/files")
+    def _upload_file(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        fields = self._multipart(request)
+        if "file" not in fields:
+            raise _Refusal(400, "Missing required parameter: 'file'.", param="file")
+        if "purpose" not in fields:
+            raise _Refusal(400, "Missing required parameter: 'purpose'.", param="purpose")
+        filename, content = fields["file"]
+        purpose = fields["purpose"][1].decode("utf-8", "replace")
+        uploaded = self.sim.upload_file(filename=filename or "upload", content=content, purpose=purpose)
+        self.uploads.append(uploaded)
+        return Answer(200, uploaded)
+
+    @_route("GET", r"/files/{id}")
+    def _retrieve_file(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.retrieve_file(ids[0]))
+
+    # -- threads --
+
+    @_route("POST", r"/threads")
+    def _create_thread(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.create_thread, (), self._json(request)))
+
+    @_route("POST", r"/threads/runs")
+    def _create_thread_and_run(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        body = self._json(request)
+        body["stream"] = bool(body.get("stream"))
+        return self._maybe_stream(self._call(self.sim.create_thread_and_run, (), body), body["stream"])
+
+    @_route("GET", r"/threads/{id}")
+    def _retrieve_thread(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.retrieve_thread(ids[0]))
+
+    @_route("DELETE", r"/threads/{id}")
+    def _delete_thread(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.delete_thread(ids[0]))
+
+    # -- messages --
+
+    @_route("POST", r"/threads/{id}/messages")
+    def _create_message(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.create_message, ids, self._json(request)))
+
+    @_route("GET", r"/threads/{id}/messages")
+    def _list_messages(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.list_messages(ids[0], **self._list_query(request, "run_id")))
+
+    @_route("GET", r"/threads/{id}/messages/{id}")
+    def _retrieve_message(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.retrieve_message(*ids))
+
+    # -- runs --
+
+    @_route("POST", r"/threads/{id}/runs")
+    def _create_run(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        body = self._json(request)
+        body["stream"] = bool(body.get("stream"))
+        return self._maybe_stream(self._call(self.sim.create_run, ids, body), body["stream"])
+
+    @_route("GET", r"/threads/{id}/runs")
+    def _list_runs(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.list_runs(ids[0], **self._list_query(request)))
+
+    @_route("GET", r"/threads/{id}/runs/{id}")
+    def _retrieve_run(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        if self.poll_interval:
+            self.sim.advance(self.poll_interval)
+        return Answer(200, self.sim.retrieve_run(*ids))
+
+    @_route("POST", r"/threads/{id}/runs/{id}")
+    def _modify_run(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        body = self._json(request)
+        return Answer(200, self.sim.modify_run(*ids, metadata=body.get("metadata")))
+
+    @_route("POST", r"/threads/{id}/runs/{id}/cancel")
+    def _cancel_run(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.cancel_run(*ids))
+
+    @_route("POST", r"/threads/{id}/runs/{id}/submit_tool_outputs")
+    def _submit_tool_outputs(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        body = self._json(request)
+        body["stream"] = bool(body.get("stream"))
+        return self._maybe_stream(self._call(self.sim.submit_tool_outputs, ids, body), body["stream"])
+
+    # -- run steps --
+
+    @_route("GET", r"/threads/{id}/runs/{id}/steps")
+    def _list_run_steps(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.list_run_steps(*ids, **self._list_query(request)))
+
+    @_route("GET", r"/threads/{id}/runs/{id}/steps/{id}")
+    def _retrieve_run_step(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.retrieve_run_step(*ids))
+
+
+_DISPOSITION_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)="((?:[^"\\]|\\.)*)"')
+_QUOTED_PAIR = re.compile(r"\\(.)")  # a backslash-escaped character in a quoted string (no percent decoding, like most servers)
+
+
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]] | None:
+    """Split a ``multipart/form-data`` body exactly (binary content is kept byte for byte).
+
+    Returns ``None`` when the body is not multipart or has no boundary.
+    """
+    kind, _, params = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return None
+    match = re.search(r'boundary="?([^";]+)"?', params)
+    if match is None:
+        return None
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, sep, content = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        disposition = ""
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-disposition":
+                disposition = value
+        params_found = {key.lower(): _QUOTED_PAIR.sub(r"\1", value) for key, value in _DISPOSITION_PARAM.findall(disposition)}
+        if "name" in params_found:
+            fields[params_found["name"]] = (params_found.get("filename"), content)
+    return fields
+
+
+@functools.lru_cache(maxsize=64)
+def _signature(function: Callable[..., Any]) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], bool]:
+    """(required keyword-only names, keyword-only names, other names, takes ``**extra``) of a function."""
+    params = inspect.signature(function).parameters.values()
+    keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    return (
+        tuple(p.name for p in keyword if p.default is inspect.Parameter.empty),
+        frozenset(p.name for p in keyword),
+        frozenset(p.name for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY),
+        any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params),
+    )
+
+
+def _sim_api_error() -> type[BaseException]:
+    from .sim import APIError
+
+    return APIError
+
+
+# --- the transports ---------------------------------------------------------------------------
+
+
+def _headers(router: SimRouter, answer: Answer) -> dict[str, str]:
+    headers = {
+        "openai-poll-after-ms": str(POLL_AFTER_MS),
+        "x-request-id": f"req_runfsm{router.requests:08d}",
+        "content-type": "text/event-stream; charset=utf-8" if answer.events is not None else "application/json",
+    }
+    headers.update(answer.headers)
+    return headers
+
+
+def _split(request: Any) -> tuple[str, str, dict[str, str], str, bytes]:
+    url = request.url
+    query = dict(parse_qsl(url.query.decode() if isinstance(url.query, bytes) else str(url.query)))
+    return request.method, url.path, query, request.headers.get("content-type", ""), bytes(request.content)
+
+
+class _SyncEvents(_HX.SyncByteStream):  # type: ignore[misc]
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
+class _AsyncEvents(_HX.AsyncByteStream):  # type: ignore[misc]
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+    async def aclose(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _response(router: SimRouter, answer: Answer, request: Any, *, asynchronous: bool) -> Any:
+    headers = _headers(router, answer)
+    if answer.events is None:
+        content = json.dumps(answer.body, ensure_ascii=False).encode()
+        return _HX.Response(answer.status, headers=headers, content=content, request=request)
+    chunks = _sse_bytes(answer.events, router._api_error)
+    stream = _AsyncEvents(chunks) if asynchronous else _SyncEvents(chunks)
+    return _HX.Response(answer.status, headers=headers, stream=stream, request=request)
+
+
+class SimTransport(_HX.BaseTransport):  # type: ignore[misc]
+    """A synchronous transport (``httpx2.BaseTransport``) answering from a simulator.
+
+    ``prefix``: the path of the base URL the client uses (``/v1``).
+    """
+
+    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1") -> None:
+        self.router = SimRouter(sim, poll_interval=poll_interval, prefix=prefix)
+
+    def handle_request(self, request: Any) -> Any:
+        request.read()
+        answer = self.router.handle(*_split(request))
+        return _response(self.router, answer, request, asynchronous=False)
+
+
+class AsyncSimTransport(_HX.AsyncBaseTransport):  # type: ignore[misc]
+    """An asynchronous transport (``httpx2.AsyncBaseTransport``) answering from a simulator.
+
+    The simulator is synchronous: each request is answered without awaiting anything.
+    """
+
+    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1") -> None:
+        self.router = SimRouter(sim, poll_interval=poll_interval, prefix=prefix)
+
+    async def handle_async_request(self, request: Any) -> Any:
+        await request.aread()
+        answer = self.router.handle(*_split(request))
+        return _response(self.router, answer, request, asynchronous=True)
+
+
+# --- the factories ----------------------------------------------------------------------------
+
+_ROUTERS: weakref.WeakKeyDictionary[Any, SimRouter] = weakref.WeakKeyDictionary()
+
+
+def _client_kwargs(kwargs: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    if "http_client" in kwargs:
+        raise AdapterError(
+            "client() and async_client() build the http_client themselves (it carries the simulator "
+            "transport); pass the other openai.OpenAI arguments, or build your own HTTP client around "
+            "SimTransport / AsyncSimTransport"
+        )
+    kwargs.setdefault("api_key", DUMMY_API_KEY)
+    kwargs.setdefault("base_url", BASE_URL)
+    kwargs.setdefault("max_retries", 0)  # a retry would sleep in wall time; the simulator never needs one
+    prefix = urlsplit(str(kwargs["base_url"])).path
+    return kwargs, prefix
+
+
+def client(sim: Simulator, *, poll_interval: float = 1.0, **kwargs: Any) -> openai.OpenAI:
+    """Return an ``openai.OpenAI`` whose requests the simulator ``sim`` answers in process.
+
+    ``poll_interval``: simulated seconds the clock advances before each run
+    retrieve (``GET /threads/{thread_id}/runs/{run_id}``), like the time a
+    real poll takes; ``0`` leaves all time to the caller (``sim.advance``).
+    Other keyword arguments go to ``openai.OpenAI`` (defaults: a dummy
+    ``api_key``, ``base_url`` :data:`BASE_URL`, ``max_retries=0``);
+    ``http_client`` is built here and cannot be given.
+    """
+    options, prefix = _client_kwargs(kwargs)
+    transport = SimTransport(sim, poll_interval=poll_interval, prefix=prefix)
+    oai = openai.OpenAI(http_client=_HX.Client(transport=transport), **options)
+    _ROUTERS[oai] = transport.router
+    return oai
+
+
+def async_client(sim: Simulator, *, poll_interval: float = 1.0, **kwargs: Any) -> openai.AsyncOpenAI:
+    """Return an ``openai.AsyncOpenAI`` whose requests the simulator ``sim`` answers in process.
+
+    Same arguments as :func:`client`.
+    """
+    options, prefix = _client_kwargs(kwargs)
+    transport = AsyncSimTransport(sim, poll_interval=poll_interval, prefix=prefix)
+    oai = openai.AsyncOpenAI(http_client=_HX.AsyncClient(transport=transport), **options)
+    _ROUTERS[oai] = transport.router
+    return oai
+
+
+def router_of(oai: openai.OpenAI | openai.AsyncOpenAI) -> SimRouter:
+    """The :class:`SimRouter` behind a client built by :func:`client` or :func:`async_client`.
+
+    It holds the simulator (``.sim``), the request count and the uploaded files.
+    """
+    try:
+        return _ROUTERS[oai]
+    except (KeyError, TypeError):
+        raise AdapterError(
+            f"{type(oai).__name__} object was not built by runfsm.openai.client() or async_client()"
+        ) from None

@@ -1,0 +1,144 @@
+"""pytest fixtures for testing client code against the simulated run lifecycle.
+
+Installed with runfsm (``pytest11`` entry point ``runfsm``); nothing to configure.
+Importing this module imports only pytest: the simulator loads when a fixture
+is first used, and ``openai`` only for the client fixtures.
+
+Fixtures (function scope):
+
+``runfsm_clock``
+    A fresh :class:`runfsm.sim.Clock` (the fake clock; nothing reads wall time).
+``runfsm_sim``
+    A :class:`runfsm.sim.Simulator` on that clock.
+``runfsm_openai`` / ``runfsm_async_openai``
+    An ``openai.OpenAI`` / ``openai.AsyncOpenAI`` whose requests the simulator
+    answers in process (skipped when the ``openai`` extra is not installed).
+
+Options per test, with the ``runfsm`` marker::
+
+    @pytest.mark.runfsm(seed=3, version="v1", start=1_712_000_000,
+                        config={"inferred": True}, script=[Say("Hi")], poll_interval=0)
+    def test_my_client(runfsm_openai): ...
+
+``config`` is a :class:`runfsm.sim.SimConfig` or a dict of its fields.
+
+``--runfsm-check-trace`` (or ``runfsm_check_trace = true`` in the ini file)
+checks, after each test, everything the simulator returned and streamed with
+the validator, and fails the test on any error finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    import openai
+
+    from .sim import Clock, Simulator
+
+__all__ = [
+    "runfsm_async_openai",
+    "runfsm_clock",
+    "runfsm_openai",
+    "runfsm_sim",
+]
+
+MARKER = "runfsm"
+OPTIONS = ("seed", "version", "start", "config", "script", "poll_interval")
+_MISSING_OPENAI = "the openai extra is not installed (pip install 'runfsm[openai]')"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("runfsm", "runfsm simulated Assistants API")
+    group.addoption(
+        "--runfsm-check-trace", action="store_true", default=None,
+        help="validate every runfsm_sim trace after each test; fail the test on error findings",
+    )
+    parser.addini("runfsm_check_trace", type="bool", default=False,
+                  help="validate every runfsm_sim trace after each test (like --runfsm-check-trace)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**options): options of the runfsm fixtures ({', '.join(OPTIONS)})",
+    )
+
+
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is None:
+        return {}
+    if marker.args:
+        pytest.fail(f"@pytest.mark.{MARKER} takes keyword options only ({', '.join(OPTIONS)}), "
+                     f"got positional {marker.args!r}", pytrace=False)
+    unknown = sorted(set(marker.kwargs) - set(OPTIONS))
+    if unknown:
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}",
+                    pytrace=False)
+    return dict(marker.kwargs)
+
+
+def _check_trace_enabled(config: pytest.Config) -> bool:
+    flag = config.getoption("--runfsm-check-trace")
+    return bool(flag) if flag is not None else bool(config.getini("runfsm_check_trace"))
+
+
+@pytest.fixture
+def runfsm_clock(request: pytest.FixtureRequest) -> Clock:
+    """A fresh fake clock, at the marker's ``start`` (default: :data:`runfsm.sim.DEFAULT_START`)."""
+    from .sim import DEFAULT_START, Clock, SimError
+
+    start = _options(request).get("start", DEFAULT_START)
+    try:
+        return Clock(start=start)
+    except SimError as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}(start=...): {exc}", pytrace=False)
+
+
+@pytest.fixture
+def runfsm_sim(request: pytest.FixtureRequest, runfsm_clock: Clock) -> Iterator[Simulator]:
+    """A simulator on ``runfsm_clock``, configured by the ``runfsm`` marker."""
+    from .errors import RunfsmError
+    from .sim import SimConfig, Simulator
+
+    opts = _options(request)
+    config = opts.get("config")
+    try:
+        if isinstance(config, Mapping):
+            config = SimConfig(**config)
+        sim = Simulator(clock=runfsm_clock, seed=opts.get("seed", 0), config=config, script=opts.get("script"),
+                        version=opts.get("version", "v2"))
+    except (RunfsmError, TypeError) as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}: cannot build the simulator: {exc}", pytrace=False)
+    yield sim
+    if _check_trace_enabled(request.config):
+        from .validate import validate_trace
+
+        report = validate_trace(sim.trace, strict=not sim.config.inferred, version=sim.version)
+        if not report.ok:
+            lines = "\n".join(f"  {f}" for f in report.errors[:20])
+            more = f"\n  ... and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
+            pytest.fail(f"runfsm: the simulator's trace has {len(report.errors)} error finding(s):\n{lines}{more}",
+                        pytrace=False)
+
+
+@pytest.fixture
+def runfsm_openai(request: pytest.FixtureRequest, runfsm_sim: Simulator) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client answered by ``runfsm_sim`` (skips without the openai extra)."""
+    pytest.importorskip("openai", reason=_MISSING_OPENAI)
+    from .openai import client
+
+    return client(runfsm_sim, poll_interval=_options(request).get("poll_interval", 1.0))
+
+
+@pytest.fixture
+def runfsm_async_openai(request: pytest.FixtureRequest, runfsm_sim: Simulator) -> openai.AsyncOpenAI:
+    """An ``openai.AsyncOpenAI`` client answered by ``runfsm_sim`` (skips without the openai extra)."""
+    pytest.importorskip("openai", reason=_MISSING_OPENAI)
+    from .openai import async_client
+
+    return async_client(runfsm_sim, poll_interval=_options(request).get("poll_interval", 1.0))

@@ -1,0 +1,628 @@
+"""The in-memory Assistants backend: the API's operations, its refusals and its wire shapes.
+
+:class:`Simulator` answers like the API: wire-shaped dicts, or :class:`APIError`
+with the real HTTP status and message (refusal texts from ``runfsm.spec.REFUSALS``;
+404 for unknown ids; 400 for bad parameters).  Runs progress only when the clock
+moves (``sim.advance(seconds)``) or while a stream is read.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, TypeVar, cast
+
+from .. import spec
+from ..lifecycle import profile as get_profile
+from .clock import Clock
+from .config import SimConfig
+from .engine import Engine
+from .errors import APIError, ScriptError
+from .ids import IdMaker
+from .records import Assistant, File, Message, Run, Thread
+from .script import Action, CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens, Script, check_script
+from .stream import EventStream, Sink, StreamEvent
+from .wire import RUN_OPTION_DEFAULTS, Wire, list_page
+
+__all__ = ["Simulator"]
+
+Json = dict[str, Any]
+T = TypeVar("T")
+
+_ROLES = ("user", "assistant")
+_ORDERS = ("asc", "desc")
+_METADATA_MAX = (16, 64, 512)  # keys, key length, value length
+_RUN_PARAM_TYPES: dict[str, tuple[type, ...]] = {
+    "temperature": (int, float),
+    "top_p": (int, float),
+    "max_completion_tokens": (int,),
+    "max_prompt_tokens": (int,),
+    "truncation_strategy": (dict,),
+    "response_format": (str, dict),
+    "tool_choice": (str, dict),
+    "parallel_tool_calls": (bool,),
+}
+
+
+def _bad(param: str, message: str) -> APIError:
+    return APIError(400, message, param=param)
+
+
+def _not_found(kind: str, obj_id: object) -> APIError:
+    return APIError(404, f"No {kind} found with id '{obj_id}'.")
+
+
+def _check_metadata(metadata: object, param: str = "metadata") -> dict[str, str]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise _bad(param, f"Invalid type for '{param}': expected an object, got {type(metadata).__name__}.")
+    n_keys, key_len, value_len = _METADATA_MAX
+    if len(metadata) > n_keys:
+        raise _bad(param, f"Invalid '{param}': at most {n_keys} keys, got {len(metadata)}.")
+    out: dict[str, str] = {}
+    for k, v in metadata.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise _bad(param, f"Invalid '{param}': keys and values must be strings, got {k!r}: {v!r}.")
+        if len(k) > key_len or len(v) > value_len:
+            raise _bad(param, f"Invalid '{param}': keys up to {key_len} and values up to {value_len} characters.")
+        out[k] = v
+    return out
+
+
+class Simulator:
+    """An in-memory Assistants backend whose runs move only along the spec.
+
+    >>> from runfsm.sim import Simulator, Clock, Say
+    >>> sim = Simulator(clock=Clock(start=1_700_000_000), seed=0, script=[Say("Hello!")])
+    >>> asst = sim.create_assistant(model="gpt-4o")
+    >>> thread = sim.create_thread(messages=[{"role": "user", "content": "Hi"}])
+    >>> run = sim.create_run(thread["id"], assistant_id=asst["id"])
+    >>> run["status"], sim.advance(5) > 0, sim.retrieve_run(thread["id"], run["id"])["status"]
+    ('queued', True, 'completed')
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        config: SimConfig | None = None,
+        script: Script | None = None,
+        version: str = spec.DEFAULT_VERSION,
+    ) -> None:
+        self.clock = clock if clock is not None else Clock()
+        self.config = config if config is not None else SimConfig()
+        if not isinstance(self.config, SimConfig):
+            raise TypeError(f"config must be a SimConfig, got {type(self.config).__name__}")
+        self.version = version
+        self.profile = get_profile(version)
+        self._ids = IdMaker(random.Random(seed))
+        self._wire = Wire(self.profile, keep_deadline_when_ended=self.config.keep_deadline_when_ended)
+        self._assistants: dict[str, Assistant] = {}
+        self._files: dict[str, File] = {}
+        self._threads: dict[str, Thread] = {}
+        self._runs: dict[str, Run] = {}
+        self._messages: dict[str, Message] = {}
+        self._engine = Engine(self.clock, self.config, self.profile, self._ids, self._wire, self._messages)
+        self._streams = 0
+        self.trace: list[Any] = []
+        """Every run, step and message (and list page) returned, and every stream event yielded, in order."""
+        self._default_script: Script | None = check_script(script) if script is not None else None
+        self._scripts_by_id: dict[str, Script] = {}
+        self._scripts_by_name: dict[str, Script] = {}
+
+    # -- configuration -------------------------------------------------------------
+
+    def set_script(self, script: Script, *, assistant_id: str | None = None, assistant_name: str | None = None) -> None:
+        """Choose what the model does in runs of one assistant (by id or name), or by default.
+
+        A run uses the script set for its assistant's id, else for its assistant's
+        name, else the default (the ``script`` given to the constructor or set here
+        with neither keyword).
+        """
+        checked = check_script(script)
+        if assistant_id is not None and assistant_name is not None:
+            raise ScriptError("set_script: give assistant_id or assistant_name, not both")
+        if assistant_id is not None:
+            self._scripts_by_id[assistant_id] = checked
+        elif assistant_name is not None:
+            self._scripts_by_name[assistant_name] = checked
+        else:
+            self._default_script = checked
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock forward, running what falls due (same as ``sim.clock.advance``)."""
+        return self.clock.advance(seconds)
+
+    def _out(self, obj: T) -> T:
+        if self.config.trace:
+            self.trace.append(obj)
+        return obj
+
+    def export_jsonl(self, target: str | Path | IO[str]) -> int:
+        """Write the trace as JSON Lines (UTF-8) to a path or text file; returns the number of lines."""
+        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in self.trace]
+        if isinstance(target, (str, Path)):
+            with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                fh.writelines(lines)
+        else:
+            target.writelines(lines)
+        return len(lines)
+
+    def timeline(self, run_id: str) -> list[tuple[float, str]]:
+        """Every status the run has been in, with the simulated time it entered it."""
+        run = self._runs.get(run_id)
+        if run is None:
+            raise _not_found("run", run_id)
+        h = run.history
+        return [(h[i], h[i + 1]) for i in range(0, len(h), 2)]
+
+    # -- lookups -----------------------------------------------------------------------
+
+    def _thread(self, thread_id: object) -> Thread:
+        t = self._threads.get(thread_id) if isinstance(thread_id, str) else None
+        if t is None:
+            raise _not_found("thread", thread_id)
+        return t
+
+    def _run(self, thread_id: object, run_id: object) -> Run:
+        t = self._thread(thread_id)
+        r = self._runs.get(run_id) if isinstance(run_id, str) else None
+        if r is None or r.thread is not t:
+            raise _not_found("run", run_id)
+        return r
+
+    def _assistant(self, assistant_id: object) -> Assistant:
+        a = self._assistants.get(assistant_id) if isinstance(assistant_id, str) else None
+        if a is None:
+            raise _not_found("assistant", assistant_id)
+        return a
+
+    # -- assistants and files -------------------------------------------------------------
+
+    def _check_tools(self, tools: object, param: str = "tools") -> list[Json]:
+        if tools is None:
+            return []
+        if not isinstance(tools, list):
+            raise _bad(param, f"Invalid type for '{param}': expected an array, got {type(tools).__name__}.")
+        kinds = self.profile.tool_call_types
+        for i, t in enumerate(tools):
+            kind = t.get("type") if isinstance(t, dict) else None
+            if kind not in kinds:
+                raise _bad(f"{param}[{i}].type", f"Invalid value for '{param}[{i}].type': {kind!r}; expected one of {', '.join(kinds)}.")
+            if kind == spec.PAUSING_TOOL_CALL_TYPE:
+                fn = t.get("function")
+                if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
+                    raise _bad(f"{param}[{i}].function.name", f"Missing required parameter: '{param}[{i}].function.name'.")
+        return list(tools)
+
+    def create_assistant(
+        self,
+        *,
+        model: str,
+        name: str | None = None,
+        instructions: str | None = None,
+        tools: list[Json] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        description: str | None = None,
+        tool_resources: Json | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        response_format: object = None,
+        **extra: Any,
+    ) -> Json:
+        """Create an assistant (``extra`` body fields are ignored, like unknown JSON keys)."""
+        if not isinstance(model, str) or not model:
+            raise _bad("model", "Missing required parameter: 'model'.")
+        for param, value in (("name", name), ("instructions", instructions), ("description", description)):
+            if value is not None and not isinstance(value, str):
+                raise _bad(param, f"Invalid type for '{param}': expected a string, got {type(value).__name__}.")
+        a = Assistant(self._ids("assistant"), self.clock.timestamp, model)
+        a.name = name
+        a.description = description
+        a.instructions = instructions
+        a.tools = self._check_tools(tools)
+        a.tool_resources = dict(tool_resources or {})
+        a.metadata = _check_metadata(metadata)
+        if temperature is not None:
+            a.temperature = temperature
+        if top_p is not None:
+            a.top_p = top_p
+        if response_format is not None:
+            a.response_format = response_format
+        self._assistants[a.id] = a
+        return self._wire.assistant(a)
+
+    def retrieve_assistant(self, assistant_id: str) -> Json:
+        return self._wire.assistant(self._assistant(assistant_id))
+
+    def upload_file(self, *, filename: str, content: bytes, purpose: str) -> Json:
+        """Keep a file in memory (for message attachments and citations)."""
+        if not isinstance(filename, str) or not filename:
+            raise _bad("file", "Missing required parameter: 'file' (a file name).")
+        if not isinstance(content, (bytes, bytearray)):
+            raise _bad("file", f"Invalid type for 'file': expected bytes, got {type(content).__name__}.")
+        if not isinstance(purpose, str) or not purpose:
+            raise _bad("purpose", "Missing required parameter: 'purpose'.")
+        f = File(self._ids("file"), self.clock.timestamp, filename, purpose, bytes(content))
+        self._files[f.id] = f
+        return self._wire.file(f)
+
+    def retrieve_file(self, file_id: str) -> Json:
+        f = self._files.get(file_id) if isinstance(file_id, str) else None
+        if f is None:
+            raise _not_found("file", file_id)
+        return self._wire.file(f)
+
+    # -- threads and messages ---------------------------------------------------------------
+
+    def _new_thread(self, messages: object, metadata: object, tool_resources: object) -> Thread:
+        if messages is not None and not isinstance(messages, list):
+            raise _bad("messages", f"Invalid type for 'messages': expected an array, got {type(messages).__name__}.")
+        if tool_resources is not None and not isinstance(tool_resources, dict):
+            raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
+        meta = _check_metadata(metadata)
+        specs = [self._message_spec(m, f"messages[{i}]") for i, m in enumerate(messages or [])]
+        t = Thread(self._ids("thread"), self.clock.timestamp, meta, dict(tool_resources or {}))
+        self._threads[t.id] = t
+        for role, parts, attachments, meta_m in specs:
+            self._add_message(t, role, parts, attachments, meta_m)
+        return t
+
+    def create_thread(self, *, messages: list[Json] | None = None, metadata: Mapping[str, str] | None = None,
+                      tool_resources: Json | None = None, **extra: Any) -> Json:
+        """Create a thread, optionally with initial messages (``{"role", "content", ...}``)."""
+        return self._wire.thread(self._new_thread(messages, metadata, tool_resources))
+
+    def retrieve_thread(self, thread_id: str) -> Json:
+        return self._wire.thread(self._thread(thread_id))
+
+    def delete_thread(self, thread_id: str) -> Json:
+        """Delete a thread, its messages and runs (an active run stops where it is)."""
+        t = self._thread(thread_id)
+        del self._threads[t.id]
+        for m in t.messages:
+            self._messages.pop(m.id, None)
+        for r in t.runs:
+            r.epoch += 1
+            r.sink = None
+            self._runs.pop(r.id, None)
+        t.active_run = None
+        return {"id": t.id, "object": "thread.deleted", "deleted": True}
+
+    def _message_spec(self, m: object, param: str) -> tuple[str, list[Json], list[Json], dict[str, str]]:
+        if not isinstance(m, Mapping):
+            raise _bad(param, f"Invalid type for '{param}': expected an object.")
+        return self._message_parts(m.get("role"), m.get("content"), m.get("attachments"), m.get("metadata"), param)
+
+    def _message_parts(self, role: object, content: object, attachments: object, metadata: object,
+                       param: str = "") -> tuple[str, list[Json], list[Json], dict[str, str]]:
+        p = f"{param}." if param else ""
+        if role not in _ROLES:
+            raise _bad(f"{p}role", f"Invalid value for '{p}role': {role!r}; expected one of {', '.join(_ROLES)}.")
+        parts: list[Json] = []
+        if isinstance(content, str):
+            parts.append({"type": "text", "text": {"value": content, "annotations": []}})
+        elif isinstance(content, list) and content:
+            for i, part in enumerate(content):
+                kind = part.get("type") if isinstance(part, dict) else None
+                if kind == "text" and isinstance(part.get("text"), str):
+                    parts.append({"type": "text", "text": {"value": part["text"], "annotations": []}})
+                elif kind in ("image_file", "image_url") and isinstance(part.get(kind), dict):
+                    parts.append({"type": kind, kind: dict(part[kind])})
+                else:
+                    raise _bad(f"{p}content[{i}]", f"Invalid content part '{p}content[{i}]': {part!r}.")
+        else:
+            raise _bad(f"{p}content", f"Invalid '{p}content': expected a string or a non-empty array of content parts.")
+        atts: list[Json] = []
+        if attachments is not None:
+            if not isinstance(attachments, list):
+                raise _bad(f"{p}attachments", f"Invalid type for '{p}attachments': expected an array.")
+            for i, att in enumerate(attachments):
+                fid = att.get("file_id") if isinstance(att, dict) else None
+                if not isinstance(fid, str):
+                    raise _bad(f"{p}attachments[{i}].file_id", f"Missing required parameter: '{p}attachments[{i}].file_id'.")
+                if fid not in self._files:
+                    raise _not_found("file", fid)
+                atts.append({"file_id": fid, "tools": list(att.get("tools") or [])})
+        return role, parts, atts, _check_metadata(metadata, f"{p}metadata")
+
+    def _add_message(self, t: Thread, role: str, parts: list[Json], attachments: list[Json],
+                     metadata: dict[str, str]) -> Message:
+        m = Message(self._ids("message"), t, role, self.clock.timestamp, self.profile.message.initial)
+        if len(parts) == 1 and parts[0]["type"] == "text":
+            m.text = parts[0]["text"]["value"]  # rendered like an assistant message, fully written
+        else:
+            m.parts = parts
+        if attachments:
+            m.attachments = attachments
+        m.metadata = metadata
+        self._engine.complete_client_message(m)
+        t.messages.append(m)
+        self._messages[m.id] = m
+        return m
+
+    def create_message(self, thread_id: str, *, role: str, content: str | list[Json],
+                       attachments: list[Json] | None = None, metadata: Mapping[str, str] | None = None,
+                       **extra: Any) -> Json:
+        """Add a message; refused (400) while the thread has an active run."""
+        t = self._thread(thread_id)
+        if t.active_run is not None:
+            raise APIError(400, spec.REFUSALS["thread_locked_message"].format(thread_id=t.id, run_id=t.active_run.id))
+        role_, parts, atts, meta = self._message_parts(role, content, attachments, metadata)
+        m = self._add_message(t, role_, parts, atts, meta)
+        return self._out(self._wire.message(m, self.clock.now))
+
+    def retrieve_message(self, thread_id: str, message_id: str) -> Json:
+        t = self._thread(thread_id)
+        m = self._messages.get(message_id) if isinstance(message_id, str) else None
+        if m is None or m.thread is not t:
+            raise _not_found("message", message_id)
+        return self._out(self._wire.message(m, self.clock.now))
+
+    def _page(self, items: Sequence[T], render: Callable[[T], Json], key: Callable[[T], str], order: object,
+              limit: object, after: object, before: object) -> Json:
+        if order not in _ORDERS:
+            raise _bad("order", f"Invalid value for 'order': {order!r}; expected 'asc' or 'desc'.")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise _bad("limit", f"Invalid value for 'limit': {limit!r}; expected an integer from 1 to 100.")
+        seq = list(items) if order == "asc" else list(reversed(items))
+        ids = [key(x) for x in seq]
+        lo, hi = 0, len(seq)
+        for param, cursor in (("after", after), ("before", before)):
+            if cursor is None:
+                continue
+            if cursor not in ids:
+                raise _bad(param, f"Invalid value for '{param}': {cursor!r} is not an id in this list.")
+            if param == "after":
+                lo = max(lo, ids.index(cursor) + 1)
+            else:
+                hi = min(hi, ids.index(cursor))
+        if before is not None and after is None:
+            start = max(lo, hi - limit)  # the page just before the cursor
+            page, more = seq[start:hi], start > lo
+        else:
+            page, more = seq[lo:min(hi, lo + limit)], lo + limit < hi
+        return list_page([render(x) for x in page], more)
+
+    def list_messages(self, thread_id: str, *, order: str = "desc", limit: int = 20, after: str | None = None,
+                      before: str | None = None, run_id: str | None = None) -> Json:
+        """List a thread's messages (newest first by default), 20 a page."""
+        t = self._thread(thread_id)
+        items: Sequence[Message] = t.messages
+        if run_id is not None:
+            items = [m for m in t.messages if m.run is not None and m.run.id == run_id]
+        now = self.clock.now
+        return self._out(self._page(items, lambda m: self._wire.message(m, now), lambda m: m.id,
+                                    order, limit, after, before))
+
+    # -- runs -------------------------------------------------------------------------------------
+
+    def _script_for(self, a: Assistant) -> Script:
+        script = self._scripts_by_id.get(a.id)
+        if script is None and a.name is not None:
+            script = self._scripts_by_name.get(a.name)
+        if script is None:
+            script = self._default_script
+        if script is None:
+            raise ScriptError(
+                f"no script for assistant {a.id} ({a.name!r}): call sim.set_script(script, assistant_id=...), "
+                "set_script(script, assistant_name=...), or give Simulator(script=...)"
+            )
+        return script
+
+    def _check_script_tools(self, run: Run) -> None:
+        """Catch a sequence script that uses a tool the run does not have, before the run exists."""
+        if not isinstance(run.script, tuple):
+            return
+        tools = [t for t in run.tools if isinstance(t, dict)]
+        kinds = {t.get("type") for t in tools}
+        names = {t["function"].get("name") for t in tools
+                 if t.get("type") == spec.PAUSING_TOOL_CALL_TYPE and isinstance(t.get("function"), dict)}
+        tool_type = self._wire.tool_type
+        for i, action in enumerate(cast("tuple[Action, ...]", run.script)):
+            a: object = action.during if isinstance(action, (Fail, RunOutOfTokens)) else action
+            problem = None
+            if isinstance(a, CallFunctions):
+                missing = [c.name for c in a.calls if c.name not in names]
+                if missing:
+                    problem = f"calls function {missing[0]!r}, which is not among the run's tools"
+            elif isinstance(a, CodeInterpreter) and tool_type["code_interpreter"] not in kinds:
+                problem = f"uses {tool_type['code_interpreter']}, which is not among the run's tools"
+            elif isinstance(a, FileSearch) and tool_type["file_search"] not in kinds:
+                problem = f"uses {tool_type['file_search']}, which is not among the run's tools"
+            if problem:
+                known = ", ".join(sorted(str(k) for k in kinds | names)) or "none"
+                raise ScriptError(f"script action {i} ({type(a).__name__}) {problem} (tools: {known})")
+
+    def _run_options(self, a: Assistant, params: Mapping[str, Any]) -> Json | None:
+        given = {k: params[k] for k in _RUN_PARAM_TYPES if params.get(k) is not None}
+        for k, v in given.items():
+            if (isinstance(v, bool) and k != "parallel_tool_calls") or not isinstance(v, _RUN_PARAM_TYPES[k]):
+                raise _bad(k, f"Invalid type for '{k}': got {type(v).__name__}.")
+        inherited = {"temperature": a.temperature, "top_p": a.top_p, "response_format": a.response_format}
+        opts = {**RUN_OPTION_DEFAULTS, **inherited, **given}
+        return None if opts == RUN_OPTION_DEFAULTS else opts
+
+    def _sink(self, stream: bool) -> Sink | None:
+        if not stream:
+            return None
+        self._streams += 1
+        return Sink(self._streams, self.trace if self.config.trace else None)
+
+    def _create_run(self, t: Thread, assistant_id: object, params: Mapping[str, Any],
+                    sink: Sink | None, prelude: tuple[StreamEvent, ...] = ()) -> Run:
+        a = self._assistant(assistant_id)
+        if t.active_run is not None:
+            raise APIError(400, spec.REFUSALS["thread_locked_run"].format(thread_id=t.id, run_id=t.active_run.id))
+        model = params.get("model") or a.model
+        instructions = params.get("instructions")
+        if instructions is None:
+            instructions = a.instructions
+        extra_instructions = params.get("additional_instructions")
+        for param, value in (("model", model), ("instructions", instructions), ("additional_instructions", extra_instructions)):
+            if value is not None and not isinstance(value, str):
+                raise _bad(param, f"Invalid type for '{param}': expected a string, got {type(value).__name__}.")
+        if extra_instructions:
+            instructions = f"{instructions}\n{extra_instructions}" if instructions else extra_instructions
+        tools = self._check_tools(params["tools"]) if params.get("tools") is not None else a.tools
+        metadata = _check_metadata(params.get("metadata"))
+        options = self._run_options(a, params)
+        extra_messages = params.get("additional_messages")
+        if extra_messages is not None and not isinstance(extra_messages, list):
+            raise _bad("additional_messages", "Invalid type for 'additional_messages': expected an array.")
+        specs = [self._message_spec(m, f"additional_messages[{i}]") for i, m in enumerate(extra_messages or [])]
+        run = self._engine.new_run(t, a.id, self._script_for(a))
+        run.model = model
+        run.instructions = instructions
+        run.tools = tools
+        run.metadata = metadata
+        run.options = options
+        self._check_script_tools(run)
+        added = [self._add_message(t, *s) for s in specs]
+        try:
+            self._engine.check_queue_fault(run, self._engine.peek(run))
+        except Exception:
+            for m in added:  # the run is refused: leave the thread as it was
+                t.messages.remove(m)
+                del self._messages[m.id]
+            raise
+        self._runs[run.id] = run
+        self._engine.start_run(run, sink, prelude)
+        return run
+
+    def _result(self, run: Run, sink: Sink | None) -> Json | EventStream:
+        if sink is not None:
+            return EventStream(self.clock, run, sink)
+        return self._out(self._wire.run(run))
+
+    def create_run(self, thread_id: str, *, assistant_id: str, stream: bool = False,
+                   **params: Any) -> Json | EventStream:
+        """Create a run (``queued``); with ``stream=True``, an iterator of ``(event, data)`` pairs."""
+        t = self._thread(thread_id)
+        self._assistant(assistant_id)
+        sink = self._sink(stream)
+        return self._result(self._create_run(t, assistant_id, params, sink), sink)
+
+    def create_thread_and_run(self, *, assistant_id: str, thread: Mapping[str, Any] | None = None,
+                              stream: bool = False, **params: Any) -> Json | EventStream:
+        """Create a thread (``thread={"messages": [...], ...}``) and a run on it."""
+        self._assistant(assistant_id)
+        if thread is not None and not isinstance(thread, Mapping):
+            raise _bad("thread", "Invalid type for 'thread': expected an object.")
+        body = thread or {}
+        t = self._new_thread(body.get("messages"), body.get("metadata"), body.get("tool_resources"))
+        sink = self._sink(stream)
+        prelude = ((self._engine.names.thread_created, self._wire.thread(t)),) if stream else ()
+        try:
+            run = self._create_run(t, assistant_id, params, sink, prelude)
+        except Exception:
+            self.delete_thread(t.id)
+            raise
+        return self._result(run, sink)
+
+    def retrieve_run(self, thread_id: str, run_id: str) -> Json:
+        return self._out(self._wire.run(self._run(thread_id, run_id)))
+
+    def list_runs(self, thread_id: str, *, order: str = "desc", limit: int = 20, after: str | None = None,
+                  before: str | None = None) -> Json:
+        t = self._thread(thread_id)
+        return self._out(self._page(t.runs, self._wire.run, lambda r: r.id, order, limit, after, before))
+
+    def modify_run(self, thread_id: str, run_id: str, *, metadata: Mapping[str, str] | None = None) -> Json:
+        """Replace the run's metadata (``None`` leaves it as it is)."""
+        run = self._run(thread_id, run_id)
+        if metadata is not None:
+            run.metadata = _check_metadata(metadata)
+        return self._out(self._wire.run(run))
+
+    def cancel_run(self, thread_id: str, run_id: str) -> Json:
+        """Ask to cancel: the run shows ``cancelling``, then ``cancelled`` after ``cancel_delay``.
+
+        Cancelling a run that is already ``cancelling`` changes nothing; a finished run
+        answers 400.  A ``queued`` or ``requires_action`` run can be cancelled only with
+        ``SimConfig(inferred=True)`` (otherwise :class:`~runfsm.IllegalTransition`).
+        """
+        run = self._run(thread_id, run_id)
+        if run.status in self.profile.run.terminal:
+            raise APIError(400, spec.REFUSALS["cancel_terminal"].format(status=run.status))
+        if run.status != self._engine.cancelling:
+            self._engine.cancel(run)
+        return self._out(self._wire.run(run))
+
+    def submit_tool_outputs(self, thread_id: str, run_id: str, *, tool_outputs: list[Json],
+                            stream: bool = False) -> Json | EventStream:
+        """Submit the outputs of every pending function call, in one request."""
+        run = self._run(thread_id, run_id)
+        if run.status not in self.profile.run.paused or run.step is None:
+            raise APIError(400, spec.REFUSALS["submit_wrong_status"].format(status=run.status))
+        if not isinstance(tool_outputs, list):
+            raise _bad("tool_outputs", "Invalid type for 'tool_outputs': expected an array.")
+        got: list[str] = []
+        outputs: dict[str, str] = {}
+        for i, o in enumerate(tool_outputs):
+            cid = o.get("tool_call_id") if isinstance(o, Mapping) else None
+            out = o.get("output", "") if isinstance(o, Mapping) else None
+            if not isinstance(cid, str):
+                raise _bad(f"tool_outputs[{i}].tool_call_id", f"Missing required parameter: 'tool_outputs[{i}].tool_call_id'.")
+            if not isinstance(out, str):
+                raise _bad(f"tool_outputs[{i}].output", f"Invalid type for 'tool_outputs[{i}].output': expected a string.")
+            got.append(cid)
+            outputs[cid] = out
+        expected = list(run.step.call_ids)
+        if len(got) != len(expected) or set(got) != set(expected):
+            raise APIError(400, spec.REFUSALS["submit_missing_calls"].format(expected=expected, got=got))
+        sink = self._sink(stream)
+        self._engine.submit(run, outputs, sink)
+        return self._result(run, sink)
+
+    # -- run steps ----------------------------------------------------------------------------------
+
+    def list_run_steps(self, thread_id: str, run_id: str, *, order: str = "desc", limit: int = 20,
+                       after: str | None = None, before: str | None = None, **extra: Any) -> Json:
+        run = self._run(thread_id, run_id)
+        return self._out(self._page(run.steps, self._wire.step, lambda s: s.id, order, limit, after, before))
+
+    def retrieve_run_step(self, thread_id: str, run_id: str, step_id: str, **extra: Any) -> Json:
+        run = self._run(thread_id, run_id)
+        for s in run.steps:
+            if s.id == step_id:
+                return self._out(self._wire.step(s))
+        raise _not_found("run step", step_id)
+
+    # -- introspection (not part of the API) ----------------------------------------------------------
+
+    def peek_steps(self, run_id: str) -> list[Json]:
+        """The run's steps as the API would return them now, oldest first, without tracing them."""
+        run = self._runs.get(run_id)
+        if run is None:
+            raise _not_found("run", run_id)
+        return [self._wire.step(s) for s in run.steps]
+
+    def peek_run(self, run_id: str) -> Json:
+        """The run as the API would return it now, without recording it in the trace."""
+        run = self._runs.get(run_id)
+        if run is None:
+            raise _not_found("run", run_id)
+        return self._wire.run(run)
+
+    @property
+    def search_tool_type(self) -> str:
+        """The file search tool's type in this API version (``file_search``; ``retrieval`` in v1)."""
+        return self._wire.tool_type["file_search"]
+
+    def run_messages(self, run_id: str) -> list[Json]:
+        """The messages the run wrote, oldest first, with their status keys (not traced)."""
+        run = self._runs.get(run_id)
+        if run is None:
+            raise _not_found("run", run_id)
+        now = self.clock.now
+        return [self._wire.message(s.message, now, streamed=True) for s in run.steps if s.message is not None]
+
+    def iter_runs(self) -> Iterator[tuple[str, str]]:
+        """``(run id, status)`` of every run, in creation order."""
+        for r in self._runs.values():
+            yield r.id, r.status

@@ -1,0 +1,369 @@
+"""What the simulated model does in a run: a small, typed scripting API.
+
+A script is either a sequence of actions, taken in order (the run completes after
+the last one), or a callable that receives a :class:`ScriptContext` (the thread's
+messages and the tool outputs submitted so far) and returns the next action, or
+``None`` to finish the run.
+
+Actions (every one takes an optional simulated ``duration`` in seconds and token
+counts; ``None`` token counts are estimated from the text, about 4 bytes a token):
+
+* :class:`Say`: write an assistant message (streamed as text deltas), optionally
+  with :class:`Citation` annotations.
+* :class:`CallFunctions`: call one or several functions in parallel
+  (:class:`FunctionCall`); the run waits in ``requires_action`` for the outputs.
+* :class:`CodeInterpreter`: run code (``input``) that prints ``logs``.
+* :class:`FileSearch`: search the attached files (cite them in the next :class:`Say`).
+* :class:`Fail`: the run fails with ``server_error``, ``rate_limit_exceeded`` or
+  ``invalid_prompt``, optionally in the middle of another action (``during``) or
+  while still queued (``in_queue``, an inferred edge).
+* :class:`RunOutOfTokens`: the run ends ``incomplete`` (``max_completion_tokens``
+  or ``max_prompt_tokens``), optionally cutting a :class:`Say` short.
+* :class:`QueueDelay` / :class:`QueueStall`: the queue is slow / never starts the run
+  (only where the run is queued: first, or right after a :class:`CallFunctions`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple, cast
+
+from .. import spec
+from .errors import ScriptError
+
+__all__ = [
+    "Action",
+    "CallFunctions",
+    "Citation",
+    "CodeInterpreter",
+    "Fail",
+    "FileSearch",
+    "FunctionCall",
+    "QueueDelay",
+    "QueueStall",
+    "RunOutOfTokens",
+    "Say",
+    "Script",
+    "ScriptContext",
+    "ToolOutput",
+    "check_script",
+    "estimate_tokens",
+]
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count for ``text``: one token per 4 bytes of UTF-8, at least 1."""
+    return max(1, math.ceil(len(text.encode("utf-8")) / 4))
+
+
+def _freeze(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def _check_common(action: object) -> None:
+    kind = type(action).__name__
+    duration = getattr(action, "duration", 0)
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration):
+        raise ScriptError(f"{kind}: duration must be a number of seconds, got {duration!r}")
+    if duration < 0:
+        raise ScriptError(f"{kind}: duration must be >= 0, got {duration!r}")
+    for name in ("prompt_tokens", "completion_tokens"):
+        value = getattr(action, name, None)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ScriptError(f"{kind}: {name} must be a non-negative int or None, got {value!r}")
+
+
+def _check_text(kind: str, name: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise ScriptError(f"{kind}: {name} must be a string, got {type(value).__name__} {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A file citation inside a :class:`Say` text.
+
+    ``marker`` is the text the annotation covers (e.g. ``"【4:0†source】"``); it must
+    occur in the message.  ``file_id`` defaults to the first file attached to a
+    message of the thread.
+    """
+
+    marker: str
+    file_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_text("Citation", "marker", self.marker)
+        if not self.marker:
+            raise ScriptError("Citation: marker must not be empty")
+        if self.file_id is not None:
+            _check_text("Citation", "file_id", self.file_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Write an assistant message with ``text`` over ``duration`` seconds."""
+
+    text: str
+    duration: float = 1
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    citations: tuple[Citation, ...] = ()
+    estimate: int = field(init=False, repr=False, compare=False, default=0)
+    """Completion tokens when ``completion_tokens`` is None (estimated from the text)."""
+
+    def __post_init__(self) -> None:
+        _check_text("Say", "text", self.text)
+        _freeze(self, "estimate", estimate_tokens(self.text))
+        _check_common(self)
+        cites = tuple(self.citations)
+        for c in cites:
+            if not isinstance(c, Citation):
+                raise ScriptError(f"Say: citations must be Citation objects, got {c!r}")
+            if c.marker not in self.text:
+                raise ScriptError(f"Say: citation marker {c.marker!r} does not occur in the text {self.text!r}")
+        _freeze(self, "citations", cites)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall:
+    """One function call: ``name`` and its ``arguments`` (a JSON string, or a mapping encoded as JSON)."""
+
+    name: str
+    arguments: str = "{}"
+
+    def __init__(self, name: str, arguments: str | Mapping[str, Any] = "{}") -> None:
+        _check_text("FunctionCall", "name", name)
+        if not name:
+            raise ScriptError("FunctionCall: name must not be empty")
+        if isinstance(arguments, Mapping):
+            try:
+                arguments = json.dumps(dict(arguments), ensure_ascii=False)
+            except (TypeError, ValueError) as exc:
+                raise ScriptError(f"FunctionCall {name}: arguments are not JSON-serialisable: {exc}") from None
+        elif isinstance(arguments, str):
+            try:
+                json.loads(arguments)
+            except ValueError as exc:
+                raise ScriptError(f"FunctionCall {name}: arguments must be JSON text: {exc}: {arguments!r}") from None
+        else:
+            raise ScriptError(f"FunctionCall {name}: arguments must be a JSON string or a mapping, got {arguments!r}")
+        _freeze(self, "name", name)
+        _freeze(self, "arguments", arguments)
+
+
+@dataclass(frozen=True, slots=True)
+class CallFunctions:
+    """Call one or several functions in parallel; the run then waits in ``requires_action``.
+
+    ``duration`` is how long the model takes to emit the calls.
+    """
+
+    calls: tuple[FunctionCall, ...]
+    duration: float = 1
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    estimate: int = field(init=False, repr=False, compare=False, default=0)
+    """Completion tokens when ``completion_tokens`` is None (estimated from names and arguments)."""
+
+    def __post_init__(self) -> None:
+        calls = (self.calls,) if isinstance(self.calls, FunctionCall) else tuple(self.calls)
+        if not calls:
+            raise ScriptError("CallFunctions: give at least one FunctionCall")
+        for c in calls:
+            if not isinstance(c, FunctionCall):
+                raise ScriptError(f"CallFunctions: calls must be FunctionCall objects, got {c!r}")
+        _freeze(self, "calls", calls)
+        _freeze(self, "estimate", sum(estimate_tokens(c.name + c.arguments) for c in calls))
+        _check_common(self)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInterpreter:
+    """Run ``input`` in the code interpreter for ``duration`` seconds; it prints ``logs``."""
+
+    input: str
+    logs: str = ""
+    duration: float = 1
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    estimate: int = field(init=False, repr=False, compare=False, default=0)
+    """Completion tokens when ``completion_tokens`` is None (estimated from the code)."""
+
+    def __post_init__(self) -> None:
+        _check_text("CodeInterpreter", "input", self.input)
+        _freeze(self, "estimate", estimate_tokens(self.input))
+        _check_text("CodeInterpreter", "logs", self.logs)
+        _check_common(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FileSearch:
+    """Search the files for ``duration`` seconds (no pause; cite the result in a following :class:`Say`)."""
+
+    duration: float = 1
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    estimate: int = field(init=False, repr=False, compare=False, default=0)
+    """Completion tokens when ``completion_tokens`` is None (none: the search writes no text)."""
+
+    def __post_init__(self) -> None:
+        _check_common(self)
+
+
+StepAction = Say | CallFunctions | CodeInterpreter | FileSearch
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    """The run fails with ``code`` after ``duration`` seconds.
+
+    ``during``: the model had started this action (its step is created, then fails
+    with the run; a message being written ends ``incomplete``).  ``in_queue``: the run
+    fails before it starts (``queued -> failed``, an inferred edge: needs
+    ``SimConfig(inferred=True)``; put it first, or right after a :class:`CallFunctions`).
+    """
+
+    code: str = "server_error"
+    message: str | None = None
+    duration: float = 0
+    during: StepAction | None = None
+    in_queue: bool = False
+
+    def __post_init__(self) -> None:
+        if self.code not in spec.RUN_ERROR_CODES:
+            raise ScriptError(f"Fail: unknown error code {self.code!r}; known: {', '.join(spec.RUN_ERROR_CODES)}")
+        if self.message is not None:
+            _check_text("Fail", "message", self.message)
+        _check_common(self)
+        if self.during is not None:
+            if not isinstance(self.during, (Say, CallFunctions, CodeInterpreter, FileSearch)):
+                raise ScriptError(f"Fail: during must be a Say, CallFunctions, CodeInterpreter or FileSearch, got {self.during!r}")
+            if self.code not in spec.STEP_ERROR_CODES:
+                raise ScriptError(
+                    f"Fail: a run step cannot fail with {self.code!r} (steps know {', '.join(spec.STEP_ERROR_CODES)}); "
+                    "fail the run before any step instead (no 'during')"
+                )
+        if self.in_queue and self.during is not None:
+            raise ScriptError("Fail: a run that fails in the queue has no step; drop 'during' or 'in_queue'")
+
+    @property
+    def error_message(self) -> str:
+        """The ``last_error.message`` the run gets."""
+        return self.message if self.message is not None else f"Simulated {self.code}."
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutOfTokens:
+    """The run ends ``incomplete`` with ``reason`` after ``duration`` seconds.
+
+    ``during``: the message being written when the budget ran out (it ends
+    ``incomplete``, reason ``max_tokens``, with the part written so far).
+    """
+
+    reason: str = "max_completion_tokens"
+    duration: float = 0
+    during: Say | None = None
+
+    def __post_init__(self) -> None:
+        if self.reason not in spec.RUN_INCOMPLETE_REASONS:
+            raise ScriptError(
+                f"RunOutOfTokens: unknown reason {self.reason!r}; known: {', '.join(spec.RUN_INCOMPLETE_REASONS)}"
+            )
+        if self.during is not None and not isinstance(self.during, Say):
+            raise ScriptError(f"RunOutOfTokens: during must be a Say, got {self.during!r}")
+        _check_common(self)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDelay:
+    """The queue takes ``seconds`` (instead of ``SimConfig.queue_latency``) to start the run."""
+
+    seconds: float
+
+    queue_fault: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float)) or not math.isfinite(self.seconds):
+            raise ScriptError(f"QueueDelay: seconds must be a number, got {self.seconds!r}")
+        if self.seconds < 0:
+            raise ScriptError(f"QueueDelay: seconds must be >= 0, got {self.seconds!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStall:
+    """The queue never starts the run: it stays ``queued`` until it expires (or is cancelled).
+
+    ``queued -> expired`` is an inferred edge: needs ``SimConfig(inferred=True)``.
+    """
+
+    queue_fault: ClassVar[bool] = True
+
+
+Action = Say | CallFunctions | CodeInterpreter | FileSearch | Fail | RunOutOfTokens | QueueDelay | QueueStall
+ACTION_TYPES: tuple[type, ...] = (
+    Say, CallFunctions, CodeInterpreter, FileSearch, Fail, RunOutOfTokens, QueueDelay, QueueStall,
+)
+
+
+class ToolOutput(NamedTuple):
+    """A function call of this run and the output the client submitted for it."""
+
+    call_id: str
+    name: str
+    arguments: str
+    output: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptContext:
+    """What a callable script sees before choosing its next action."""
+
+    run_id: str
+    thread_id: str
+    assistant_id: str
+    messages: tuple[dict[str, Any], ...]
+    """The thread's messages, oldest first, as the API returns them."""
+    tool_outputs: tuple[ToolOutput, ...]
+    """The outputs submitted in this run so far, in submission order."""
+    actions_done: int
+    """How many actions this run has taken so far."""
+
+    @property
+    def last_user_text(self) -> str:
+        """The text of the newest user message ('' if none)."""
+        for m in reversed(self.messages):
+            if m.get("role") == "user":
+                return "".join(
+                    part["text"]["value"] for part in m.get("content", ()) if part.get("type") == "text"
+                )
+        return ""
+
+
+Script = Sequence[Action] | Callable[[ScriptContext], Action | None]
+
+
+def check_script(script: object) -> Script:
+    """Return ``script`` (a tuple for sequences) or raise :class:`ScriptError` saying what is wrong."""
+    if callable(script) and not isinstance(script, (list, tuple)):
+        return cast(Script, script)
+    if isinstance(script, (str, bytes)) or not isinstance(script, Sequence):
+        raise ScriptError(
+            f"a script is a sequence of actions or a callable returning the next action, got {type(script).__name__}"
+        )
+    actions = tuple(script)
+    for i, a in enumerate(actions):
+        if not isinstance(a, ACTION_TYPES):
+            raise ScriptError(f"script action {i} is not an action (Say, CallFunctions, ...): {a!r}")
+        if is_queue_action(a) and i and not isinstance(actions[i - 1], CallFunctions):
+            raise ScriptError(
+                f"script action {i} ({type(a).__name__}) acts on the queue: put it first, or right after a "
+                "CallFunctions (the only places a run is queued)"
+            )
+    return actions
+
+
+def is_queue_action(action: object) -> bool:
+    """True for the actions that happen while the run is queued (before it starts)."""
+    return isinstance(action, (QueueDelay, QueueStall)) or (isinstance(action, Fail) and action.in_queue)

@@ -1,0 +1,179 @@
+"""What the validator reports: :class:`Finding`, :class:`Report` and :class:`InputError`.
+
+A finding is one observation about the input: a broken rule, a transition the
+lifecycle does not allow, an event out of order, or input that could not be
+read.  Every finding has a stable dotted ``code``, a ``severity`` and one
+sentence a person understands, plus where it was seen (file and line, or the
+position in the fed sequence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import RunfsmError
+
+__all__ = ["ERROR", "INFO", "SEVERITIES", "WARNING", "Finding", "InputError", "Report"]
+
+ERROR = "error"
+"""A rule the sources agree on is broken: the input is wrong."""
+WARNING = "warning"
+"""A rule the sources disagree on is broken, or something unusual but tolerated happened."""
+INFO = "info"
+"""Accepted, but worth knowing (for instance an inferred transition in tolerant mode)."""
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the validator noticed.
+
+    ``code`` is stable and dotted (``"run.illegal_transition"``,
+    ``"run.field.required_action"``, ``"input.json"``); ``rule`` is the spec's
+    :class:`~runfsm.spec.FieldRule` code when the finding comes from a field
+    rule.  ``index`` is the position of the record or event in the fed
+    sequence (0-based); ``source`` and ``line`` (1-based) say where it was read.
+    """
+
+    code: str
+    severity: str
+    message: str
+    object_id: str | None = None
+    kind: str | None = None
+    source: str | None = None
+    line: int | None = None
+    index: int | None = None
+    rule: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``file:line``, ``file``, ``line N`` or ``#index``: where the finding was seen."""
+        if self.source is not None:
+            return f"{self.source}:{self.line}" if self.line is not None else self.source
+        if self.line is not None:
+            return f"line {self.line}"
+        return f"#{self.index}" if self.index is not None else "-"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as a JSON-ready dict."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity} {self.code}: {self.message}"
+
+
+class InputError(RunfsmError, ValueError):
+    """Input that cannot be read: not JSON, not UTF-8, not an object, wrong types, missing keys.
+
+    It names the file (``source``) and the 1-based ``line`` when they are
+    known.  The readers in :mod:`runfsm.validate.reader` raise it; a
+    :class:`~runfsm.validate.Tracker` turns it into a finding with kind
+    ``"input"`` (see :meth:`finding`), so one bad record never stops the rest.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        code: str = "input.json",
+        object_id: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.source = source
+        self.line = line
+        self.code = code
+        self.object_id = object_id
+        where = ""
+        if source is not None:
+            where = f"{source}:{line}: " if line is not None else f"{source}: "
+        elif line is not None:
+            where = f"line {line}: "
+        super().__init__(where + message)
+
+    def finding(self, index: int | None = None) -> Finding:
+        """This error as an ``error`` finding of kind ``"input"``."""
+        return Finding(
+            self.code, ERROR, self.reason, self.object_id, "input", self.source, self.line, index, None
+        )
+
+
+@dataclass
+class Report:
+    """The result of checking a whole trace or set of files.
+
+    ``histories`` maps each run id to its observed statuses (consecutive repeats
+    collapsed); ``transitions`` maps it to the observed moves
+    ``(source, dest, legal)`` in order.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    histories: dict[str, list[str]] = field(default_factory=dict)
+    transitions: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    strict: bool = False
+    version: str = "v2"
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings of severity ``error`` (input errors included)."""
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings of severity ``warning``."""
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def infos(self) -> list[Finding]:
+        """Findings of severity ``info``."""
+        return [f for f in self.findings if f.severity == INFO]
+
+    @property
+    def input_errors(self) -> list[Finding]:
+        """Findings about unreadable input (code ``input.*``)."""
+        return [f for f in self.findings if f.code.startswith("input.")]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no ``error`` finding."""
+        return not any(f.severity == ERROR for f in self.findings)
+
+    def codes(self) -> list[str]:
+        """The codes of all findings, in order (handy in tests)."""
+        return [f.code for f in self.findings]
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings per severity, plus ``input`` for unreadable input."""
+        out = {s: 0 for s in SEVERITIES}
+        for f in self.findings:
+            out[f.severity] = out.get(f.severity, 0) + 1
+        out["input"] = len(self.input_errors)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
+        return {
+            "ok": self.ok,
+            "strict": self.strict,
+            "version": self.version,
+            "counts": self.counts(),
+            "findings": [f.to_dict() for f in self.findings],
+            "histories": self.histories,
+            "transitions": {k: [list(t) for t in v] for k, v in self.transitions.items()},
+        }
+
+    @classmethod
+    def build(
+        cls,
+        findings: Iterable[Finding],
+        histories: Mapping[str, list[str]],
+        transitions: Mapping[str, list[tuple[str, str, bool]]],
+        *,
+        strict: bool,
+        version: str,
+    ) -> Report:
+        """Assemble a report (used by the one-shot functions)."""
+        return cls(list(findings), dict(histories), dict(transitions), strict, version)

@@ -1,0 +1,138 @@
+"""The tracker's memory: what it keeps per run, step, message, stream and thread.
+
+Everything here is a plain slotted record; the rules that read and update them
+live in :mod:`runfsm.validate.tracker` and :mod:`runfsm.validate.streams`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+__all__ = ["DONE", "FRESH", "NEVER", "OPEN", "THREAD_RECENT", "LocalState", "ObjState", "RunState", "StreamState",
+           "ThreadState"]
+
+NEVER = -2
+"""An index no observation has (the default of every "last seen at" field)."""
+THREAD_RECENT = 8
+"""How many recently seen runs of a thread the thread-lock check compares."""
+FRESH, OPEN, DONE = 0, 1, 2
+"""Stream states: never used, between its first event and 'done', after 'done'."""
+
+
+class RunState:
+    """One run: identity, last status (and where it came from), history, thread-lock evidence."""
+
+    __slots__ = (
+        "active_after", "active_idx", "assistant_id", "channel", "created_at", "end_stamp", "first_idx", "history",
+        "id", "last_idx", "moves", "required_ids", "started_at", "status", "terminal_idx", "thread", "thread_id",
+    )
+
+    def __init__(self, oid: str, idx: int, limit: int) -> None:
+        self.id = oid
+        self.thread_id: Any = None
+        self.assistant_id: Any = None
+        self.created_at: Any = None
+        self.status: str | None = None
+        self.last_idx = NEVER
+        self.channel: object = None
+        self.started_at: int | None = None
+        self.history: deque[str] = deque(maxlen=limit)
+        self.moves: deque[tuple[str, str, bool]] = deque(maxlen=limit)
+        self.first_idx = idx
+        self.active_idx = NEVER
+        self.active_after = NEVER
+        self.end_stamp: int | None = None
+        self.terminal_idx = NEVER
+        self.required_ids: frozenset[str] = frozenset()
+        self.thread: ThreadState | None = None
+
+
+class ObjState:
+    """A run step or message: its last known status and where it came from."""
+
+    __slots__ = ("channel", "id", "last_idx", "run_id", "status")
+
+    def __init__(self, oid: str, run_id: str | None) -> None:
+        self.id = oid
+        self.run_id = run_id
+        self.status: str | None = None
+        self.last_idx = NEVER
+        self.channel: object = None
+
+
+class LocalState:
+    """An object as one stream has shown it: last status, index, whether that was its ``created`` event."""
+
+    __slots__ = ("created", "idx", "message_id", "status", "step_type")
+
+    def __init__(self, status: str | None, idx: int, created: bool) -> None:
+        self.status = status
+        self.idx = idx
+        self.created = created
+        self.step_type: str | None = None
+        self.message_id: str | None = None
+
+
+class StreamState:
+    """One stream (one HTTP response): what it has shown so far, and what it could not be read."""
+
+    __slots__ = (
+        "after", "closed_idx", "errored", "events", "expect_run_created", "gap_idx", "gaps", "key", "messages",
+        "run_created", "run_id", "run_idx", "run_seen", "run_status", "single", "start_idx", "state", "steps",
+        "submit", "thread_id",
+    )
+
+    def __init__(self, key: object) -> None:
+        self.key = key
+        self.state = FRESH
+        self.closed_idx = NEVER  # index of the 'done' that closed the previous stream here
+        self.single = False  # one HTTP response: exactly one stream, nothing after 'done'
+        self.reset(NEVER, NEVER)
+
+    def reset(self, idx: int, after: int) -> None:
+        self.start_idx = idx
+        self.after = after
+        self.events = 0  # meaningful events so far (not counting unknown names and ``error``)
+        self.errored = False
+        self.expect_run_created = False
+        self.submit = False
+        self.thread_id: str | None = None
+        self.run_id: str | None = None
+        self.run_status: str | None = None
+        self.run_idx = NEVER
+        self.run_created = False
+        self.run_seen = False
+        self.gap_idx = NEVER
+        self.gaps: set[str] = set()
+        self.steps: dict[str, LocalState] = {}
+        self.messages: dict[str, LocalState] = {}
+
+
+class ThreadState:
+    """One thread: its recently seen runs and the overlaps already reported."""
+
+    __slots__ = ("older", "recent", "reported")
+
+    def __init__(self) -> None:
+        self.recent: deque[RunState] = deque(maxlen=THREAD_RECENT)
+        self.reported: set[tuple[str, str]] = set()
+        # (latest active_after, latest active_idx, latest created_at, latest end_stamp) of every run but the
+        # newest; None when it must be recomputed (an older run was observed, or a newer run appeared)
+        self.older: tuple[int, int, int, int] | None = None
+
+    def summary_of_older(self) -> tuple[int, int, int, int]:
+        if self.older is None:
+            after = active = created = end = NEVER
+            for i in range(len(self.recent) - 1):
+                r = self.recent[i]
+                if r.active_after > after:
+                    after = r.active_after
+                if r.active_idx > active:
+                    active = r.active_idx
+                if r.created_at.__class__ is int and r.created_at > created:
+                    created = r.created_at
+                if r.end_stamp is not None and r.end_stamp > end:
+                    end = r.end_stamp
+            self.older = (after, active, created, end)
+        return self.older

@@ -1,0 +1,815 @@
+"""The stateful checker: feed it runs, steps, messages and stream events as they arrive.
+
+Theory of operation
+-------------------
+Every record or event fed gets the next *index* (its position in the fed
+sequence; a list page's items share one).  Indexes order what the observer
+received; they are all the tracker knows about time besides the objects' own
+timestamps.
+
+**Two views, one history.**  A polled snapshot is checked against the object's
+last known status by *reachability* (a poller may miss statuses: ``queued``
+straight to ``completed`` is normal).  A stream event is checked against the
+previous event of the same object *in the same stream* as *one edge* (a stream
+shows every change, so nothing may be skipped).  Both feed the same per-run
+history, so a log that mixes polls and streams is checked as one story.  The
+first event of an object in a stream, and the first after an unreadable line in
+that stream, is checked by reachability, since something may have happened
+unseen before it.
+
+**Concurrent observations.**  An observation carries ``after``: the index of
+the last record received before its request was sent (default: the record
+just before it for a poll, the record just before the stream's first event for
+a stream event; the guard passes the real value).  When an object's last
+update arrived after that point from another channel, the two observations are
+concurrent and either may be older: a status the other can reach is then
+accepted as stale instead of reported as a move backwards.
+
+**The thread lock.**  Two runs of one thread overlap for certain only when each
+began before the other ended.  "A began before B ended" is known when A was
+received before a request that then saw B active (``A.first <= B.active_after``,
+or both in one list page), when A's ``created_at`` is a second earlier than
+B's, or when A's ``created_at`` is earlier than the timestamp B ended with
+(``completed_at``, ``failed_at``, ``cancelled_at``).  So polling run 1, creating
+run 2 and then seeing run 1 ``completed`` never raises a false alarm (run 1 may
+have ended between the two observations), while seeing run 1 active again after
+run 2 appeared, or a list page with two active runs, is reported.  Each thread
+keeps its eight most recently seen runs.
+
+**Costs.**  Each object costs a constant number of dict lookups (the rules per
+status are precompiled by :class:`~runfsm.validate.checks.ObjectChecks`); the
+state per run is a few fields plus its history, capped at ``history_limit``
+moves.  :meth:`Tracker.forget` drops a finished run with its steps and
+messages; ``keep_finished`` does it automatically for the oldest finished runs.
+
+**Threads.**  A tracker is not thread-safe: use one per thread, or serialise
+calls with a lock (the live-client guard does).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import spec
+from ..lifecycle import Lifecycle, profile
+from .checks import (
+    ASSISTANT_ID,
+    CREATED_AT,
+    KIND_LABEL,
+    OBJECT,
+    STARTED_AT,
+    STATUS,
+    THREAD_ID,
+    Anchors,
+    ObjectChecks,
+    function_calls,
+    required_call_ids,
+    short,
+    type_name,
+)
+from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
+from .reader import Bad, Event, Item, Record, coerce, read_bytes
+from .state import NEVER, OPEN, ObjState, RunState, StreamState, ThreadState
+from .streams import CREATED, StreamRules, ev, str_or_none
+
+__all__ = ["Tracker"]
+
+_KIND_OF_OBJECT = {v: k for k, v in spec.OBJECT_TYPES.items()}
+_LIST = "list"
+_RUN_OBJECT = spec.OBJECT_TYPES["run"]
+
+
+class Tracker(StreamRules):
+    """Check runs, run steps, messages and stream events one at a time, as they arrive.
+
+    >>> t = Tracker()
+    >>> t.feed({"object": "thread.run", "id": "run_1", "thread_id": "thread_1", "status": "completed",
+    ...         "created_at": 1, "completed_at": 2, "started_at": 1})  # doctest: +ELLIPSIS
+    [Finding(code='run.missing_keys', severity='warning', ...)]
+    >>> t.history("run_1")
+    ['completed']
+
+    ``strict=True`` reports transitions that exist only as inferred edges as
+    errors; the default (tolerant) accepts them and reports them as ``info``.
+    ``keep_finished`` bounds memory in long sessions: beyond that many
+    finished runs, the oldest is forgotten (with its steps and messages).
+    Findings accumulate in :attr:`findings` (clear that list at will); every
+    ``feed*`` method also returns the findings it produced.
+    """
+
+    def __init__(
+        self,
+        strict: bool = False,
+        version: str = spec.DEFAULT_VERSION,
+        *,
+        keep_finished: int | None = None,
+        history_limit: int = 1000,
+    ) -> None:
+        self.strict = strict
+        self.version = version
+        self.profile = prof = profile(version)
+        self.findings: list[Finding] = []
+        self.keep_finished = keep_finished
+        self.history_limit = history_limit
+        self._run_lc: Lifecycle = prof.run
+        self._step_lc: Lifecycle = prof.run_step
+        self._msg_lc: Lifecycle = prof.message
+        self._checks = {k: ObjectChecks(prof, k) for k in ("run", "run_step", "message")}
+        self._rc = self._checks["run"]
+        self._anchors = Anchors(prof)
+        self._events: dict[str, tuple[str, str]] = prof.event_names()
+        self._event_list = sorted(self._events)
+        self._run_stop = prof.run.terminal | prof.run.paused
+        # run end statuses a step is documented to end with (completes before; expires with)
+        self._step_ends_with_run = self._anchors.ordered_end["run_step"] | (
+            {self._anchors.run_clock_end} if self._anchors.run_clock_end else set())
+        self._started_rule = frozenset(s for s, (must_set, _) in self._rc.rules.items() if STARTED_AT in must_set)
+        self._runs: dict[str, RunState] = {}
+        self._steps: dict[str, ObjState] = {}
+        self._messages: dict[str, ObjState] = {}
+        self._children: dict[str, list[str]] = {}
+        self._expired_steps: dict[str, str] = {}
+        self._threads: dict[str, ThreadState] = {}
+        self._streams: dict[object, StreamState] = {}
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._count = 0
+        self._last_bad = NEVER
+        self._new: list[Finding] = []
+
+    # === public API ===========================================================================
+
+    def feed(
+        self, obj: object, *, source: str | None = None, line: int | None = None, after: int | None = None
+    ) -> list[Finding]:
+        """A polled object (dict, JSON text, SDK model or list page), or a JSON Lines record.
+
+        ``after`` is the index of the last record received before the request that
+        fetched ``obj`` was sent (default: the previous record), see :meth:`mark`.
+        """
+        new: list[Finding] = []
+        self._new = new
+        idx = self._count
+        self._count = idx + 1
+        if obj.__class__ is dict and obj.get(OBJECT) == _RUN_OBJECT:
+            try:  # the hot path: one polled run
+                self._run(obj, idx, source, line, idx - 1 if after is None else after, None, None)
+            except Exception as exc:
+                self._internal(exc, idx, source, line)
+        else:
+            try:
+                value = coerce(obj, source=source, line=line)
+            except InputError as exc:
+                self._add(exc.finding(idx))
+            else:
+                if isinstance(value, list):  # a sequence of records, one after the other
+                    for i, item in enumerate(value):
+                        if i:
+                            idx = self._count
+                            self._count += 1
+                        self._guarded(idx, source, line, self._dispatch, item, idx, source, line,
+                                      idx - 1 if after is None else after)
+                else:
+                    self._guarded(idx, source, line, self._dispatch, value, idx, source, line,
+                                  idx - 1 if after is None else after)
+        if new:
+            self.findings.extend(new)
+        return new
+
+    def feed_record(self, record: object, *, source: str | None = None, line: int | None = None) -> list[Finding]:
+        """One JSON Lines record: an object, a list page, ``{"event": .., "data": ..}``, or an ``(event, data)`` pair."""
+        if isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str):
+            return self.feed_event(record[0], record[1], source=source, line=line)
+        return self.feed(record, source=source, line=line)
+
+    def feed_event(
+        self,
+        event: str,
+        data: object,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        stream: object = None,
+        after: int | None = None,
+    ) -> list[Finding]:
+        """One stream event: its name and its data (a dict, JSON text, an SDK model, or ``"[DONE]"``).
+
+        Events with the same ``stream`` key form one stream (default: a single
+        shared stream); a new stream starts at the first event after ``done``.
+        """
+        new: list[Finding] = []
+        self._new = new
+        idx = self._count
+        self._count += 1
+        self._guarded(idx, source, line, self._event, event, data, idx, source, line, stream, after, False)
+        self.findings.extend(new)
+        return new
+
+    def feed_sse(self, text: str | bytes, *, source: str | None = None, stream: object = None) -> list[Finding]:
+        """A whole SSE response (``event:`` / ``data:`` lines): one stream, begun and ended here."""
+        data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+        out: list[Finding] = []
+        out += self.begin_stream(stream)
+        out += self.feed_items(read_bytes(data, source), source=source, stream=stream)
+        out += self.end_stream(stream, source=source)
+        return out
+
+    def feed_items(
+        self, items: Iterable[Item], *, source: str | None = None, stream: object = None
+    ) -> list[Finding]:
+        """Items from :mod:`runfsm.validate.reader`: records, SSE events (on ``stream``) and unreadable lines."""
+        out: list[Finding] = []
+        for item in items:
+            if isinstance(item, Record):
+                out += self.feed(item.value, source=source, line=item.line)
+            elif isinstance(item, Event):
+                new: list[Finding] = []
+                self._new = new
+                idx = self._count
+                self._count += 1
+                self._guarded(idx, source, item.line, self._event, item.name, item.data, idx, source, item.line,
+                              stream, None, item.flagged)
+                self.findings.extend(new)
+                out += new
+            else:
+                out += self._feed_bad(item, stream)
+        return out
+
+    def begin_stream(self, stream: object = None, *, after: int | None = None, single: bool = False) -> list[Finding]:
+        """Start a new stream on ``stream``; the previous one there ends.
+
+        ``single=True`` says the events that follow are one HTTP response, so they
+        hold exactly one stream: nothing may follow its ``done``, and no second
+        stream may open inside it.  Otherwise (a file of responses back to back)
+        a new stream may follow ``done``, or begin where an abandoned one stopped.
+        """
+        out = self.end_stream(stream) if stream in self._streams and self._streams[stream].state == OPEN else []
+        st = self._streams.get(stream)
+        if st is None:
+            st = self._streams[stream] = StreamState(stream)
+        st.reset(self._count, self._count - 1 if after is None else after)
+        st.state = OPEN
+        st.single = single
+        return out
+
+    def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
+        """The response on ``stream`` ended; a stream cut short of ``done`` is noted (info) and closed."""
+        st = self._streams.pop(stream, None)
+        if st is None or st.state != OPEN:
+            return []
+        new = self._unterminated(st, source, self._count - 1)
+        self.findings.extend(new)
+        return new
+
+    def close(self, *, source: str | None = None) -> list[Finding]:
+        """End every open stream (the input is over)."""
+        out: list[Finding] = []
+        for key in list(self._streams):
+            out += self.end_stream(key, source=source)
+        return out
+
+    def mark(self) -> int:
+        """Index of the last record received so far: pass it as ``after`` for a request sent now."""
+        return self._count - 1
+
+    def history(self, run_id: str) -> list[str]:
+        """Observed statuses of a run, in order, consecutive repeats collapsed."""
+        state = self._runs.get(run_id)
+        return list(state.history) if state is not None else []
+
+    def moves(self, run_id: str) -> list[tuple[str, str, bool]]:
+        """Observed status changes of a run: ``(source, dest, legal)`` in order."""
+        state = self._runs.get(run_id)
+        return list(state.moves) if state is not None else []
+
+    def status(self, run_id: str) -> str | None:
+        """The last known status of a run."""
+        state = self._runs.get(run_id)
+        return state.status if state is not None else None
+
+    def run_ids(self) -> list[str]:
+        """The runs currently tracked, in the order first seen."""
+        return list(self._runs)
+
+    def forget(self, run_id: str) -> None:
+        """Drop a run's state, with its steps and messages (for a finished run)."""
+        state = self._runs.pop(run_id, None)
+        for child in self._children.pop(run_id, ()):
+            self._steps.pop(child, None)
+            self._messages.pop(child, None)
+        self._expired_steps.pop(run_id, None)
+        self._finished.pop(run_id, None)
+        if state is not None and state.thread_id.__class__ is str:
+            thread = self._threads.get(state.thread_id)
+            if thread is not None:
+                if state in thread.recent:
+                    thread.recent.remove(state)
+                thread.older = None
+                if thread.reported:
+                    thread.reported = {p for p in thread.reported if run_id not in p}
+                if not thread.recent:
+                    del self._threads[state.thread_id]
+
+    def report(self) -> Report:
+        """Everything so far as a :class:`Report`."""
+        return Report.build(
+            self.findings,
+            {rid: list(s.history) for rid, s in self._runs.items()},
+            {rid: list(s.moves) for rid, s in self._runs.items()},
+            strict=self.strict,
+            version=self.version,
+        )
+
+    # === plumbing =============================================================================
+
+    def _feed_bad(self, item: Bad, stream: object) -> list[Finding]:
+        new: list[Finding] = []
+        self._new = new
+        idx = self._count
+        self._count += 1
+        self._add(item.error.finding(idx))
+        # an unreadable line may have been an event of any open stream, or the start of the next one
+        self._last_bad = idx
+        for st in self._streams.values():
+            if st.state == OPEN:
+                st.gap_idx = idx
+                st.gaps.add("*")
+        self.findings.extend(new)
+        return new
+
+    def _guarded(self, idx: int, source: str | None, line: int | None, fn: Any, *args: Any) -> None:
+        """Run one record's checks; a failure inside the validator becomes a finding, never a crash."""
+        try:
+            fn(*args)
+        except Exception as exc:  # a bug here must not take the caller (or a guarded client) down
+            self._internal(exc, idx, source, line)
+
+    def _internal(self, exc: Exception, idx: int, source: str | None, line: int | None) -> None:
+        self._add(Finding("internal.error", ERROR,
+                          f"the validator failed on this record ({type(exc).__name__}: {exc}); "
+                          "please report it with the record", None, None, source, line, idx))
+
+    def _dispatch(self, value: Any, idx: int, source: str | None, line: int | None, after: int) -> None:
+        if not isinstance(value, dict):
+            self._add(InputError(f"expected a JSON object, got {type_name(value)}", source=source, line=line,
+                                 code="input.type").finding(idx))
+            return
+        obj = value.get(OBJECT)
+        if obj == _LIST:
+            data = value.get("data")
+            if not isinstance(data, list):
+                self._add(InputError(f"list page whose 'data' is {type_name(data)}, not a list", source=source,
+                                     line=line, code="input.type").finding(idx))
+                return
+            for item in data:
+                if isinstance(item, dict):
+                    self._object(item, idx, source, line, after)
+                else:
+                    self._add(InputError(f"list page item is {type_name(item)}, not an object", source=source,
+                                         line=line, code="input.type").finding(idx))
+            self._parallel_steps(data, idx, source, line)
+            return
+        if obj is None and "event" in value and "data" in value:
+            name = value["event"]
+            if name.__class__ is not str:
+                self._add(InputError(f"event record whose 'event' is {type_name(name)}, not a string",
+                                     source=source, line=line, code="input.type").finding(idx))
+                return
+            stream = value.get("stream")
+            try:
+                hash(stream)
+            except TypeError:
+                stream = repr(stream)
+            self._event(name, value["data"], idx, source, line, stream, None, False)
+            return
+        self._object(value, idx, source, line, after)
+
+    def _object(self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int) -> None:
+        kind = _KIND_OF_OBJECT.get(d.get(OBJECT))  # type: ignore[arg-type]
+        if kind == "run":
+            self._run(d, idx, source, line, after, None, None)
+        elif kind == "run_step":
+            self._step(d, idx, source, line, after, None, None)
+        elif kind == "message":
+            self._message(d, idx, source, line, after, None, None)
+        elif d.get(OBJECT).__class__ is not str and "error" not in d:
+            # other objects (threads, assistants, deltas, API error bodies) are skipped quietly
+            self._add(InputError(
+                "this JSON object has no 'object' key, so it is not a run, run step, message or list page"
+                f" (keys: {', '.join(sorted(map(str, d))[:6]) or 'none'})",
+                source=source, line=line, code="input.object", object_id=str_or_none(d.get("id"))).finding(idx))
+
+    # === runs =================================================================================
+
+    def _run(
+        self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
+        st: StreamState | None, part: str | None,
+    ) -> None:
+        rc = self._rc
+        try:
+            oid, status, problems = rc.inspect(d, source, line, keys=d.get("id") not in self._runs)
+        except InputError as exc:
+            self._add(exc.finding(idx))
+            if st is not None and part is not None:
+                self._named_gap(st, "run", part, idx)
+            return
+        if problems:
+            self._problems(problems, oid, "run", source, line, idx)
+        lc = self._run_lc
+        if status not in lc.statuses:
+            if st is not None and part is not None:
+                self._named_gap(st, "run", part, idx)
+            return
+        assert status is not None
+        get = d.get
+        state = self._runs.get(oid)
+        check_lock = False
+        if state is None:
+            state = self._runs[oid] = RunState(oid, idx, self.history_limit)
+            state.thread_id = get(THREAD_ID)
+            state.assistant_id = get(ASSISTANT_ID)
+            state.created_at = get(CREATED_AT)
+            check_lock = True
+        else:
+            if (get(CREATED_AT) != state.created_at or get(THREAD_ID) != state.thread_id
+                    or get(ASSISTANT_ID) != state.assistant_id):
+                self._immutables(state, d, source, line, idx)
+            if part == CREATED and st is not None and state.first_idx <= st.after:
+                self._emit("stream.order", ERROR,
+                           f"{ev('run', CREATED)!r} for run {oid}, which was seen before this stream began; "
+                           "a run is created once", oid, "stream", source, line, idx)
+
+        old = state.status
+        if st is None and (old == status or old is None):  # the common poll: no move to judge
+            state.last_idx = idx
+            state.channel = None
+            if old is None:
+                state.status = status
+                state.history.append(status)
+        else:
+            channel: object = None
+            local: str | None = None
+            if st is not None:
+                channel = st
+                after = st.after
+                local = self._run_event(st, d, oid, status, part, idx, source, line)
+            concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
+            if not self._move(lc, "run", state, status, local, concurrent, channel, source, line, idx):
+                return  # a stale observation from a concurrent request
+            if old != status:
+                state.history.append(status)
+
+        started = get(STARTED_AT)
+        if started is not None:
+            if state.started_at is not None and started < state.started_at:
+                self._emit("run.started_at_decreased", ERROR,
+                           f"run {oid}: started_at went back from {state.started_at} to {started}; it is re-stamped "
+                           "forward each time the run re-enters in_progress and never decreases",
+                           oid, "run", source, line, idx)
+            else:
+                state.started_at = started
+        elif state.started_at is not None and status not in self._started_rule:
+            self._emit("run.started_at_cleared", WARNING,
+                       f"run {oid} is {status!r} with started_at null after it was {state.started_at}; "
+                       "once set it keeps its value", oid, "run", source, line, idx)
+
+        if status in lc.active:
+            check_lock = True
+            if idx > state.active_idx:
+                state.active_idx = idx
+            if after > state.active_after:
+                state.active_after = after
+            if status in lc.paused:
+                ids = required_call_ids(d)
+                if ids:
+                    state.required_ids = ids
+        else:
+            if state.terminal_idx == NEVER:
+                state.terminal_idx = idx
+                if self.keep_finished is not None:
+                    self._finished[oid] = None
+            field = self._anchors.end_stamp.get(status)
+            stamp = get(field) if field is not None else None
+            if stamp is not None and stamp != state.end_stamp:
+                state.end_stamp = stamp
+                check_lock = True
+            if self._expired_steps:
+                pending = self._expired_steps.pop(oid, None)
+                if pending is not None and status != self._anchors.run_clock_end:
+                    self._emit("run_step.expired_run_not_expired", ERROR,
+                               f"run step {pending} expired but its run {oid} ended {status!r}; a step is "
+                               "considered expired only if its run expired", pending, "run_step", source, line, idx)
+            if st is not None and st.run_id == oid:
+                self._open_at_run_end(st, oid, status, source, line, idx)
+        if check_lock and state.thread_id.__class__ is str:
+            self._thread_lock(state, source, line, idx)
+        if self.keep_finished is not None and len(self._finished) > self.keep_finished:
+            self.forget(next(iter(self._finished)))
+
+    def _immutables(self, state: RunState, d: Mapping[str, Any], source: str | None, line: int | None, idx: int) -> None:
+        for field in spec.RUN_IMMUTABLE_FIELDS:
+            if field == "id":
+                continue
+            new = d.get(field)
+            old = getattr(state, field)
+            if new is None or new == old:
+                continue
+            if old is None:
+                setattr(state, field, new)
+                continue
+            self._emit(f"run.immutable.{field}", ERROR,
+                       f"run {state.id}: {field} changed from {short(old)} to {short(new)}; "
+                       f"{', '.join(spec.RUN_IMMUTABLE_FIELDS)} never change across snapshots of one run",
+                       state.id, "run", source, line, idx)
+            setattr(state, field, new)
+
+    def _move(
+        self, lc: Lifecycle, kind: str, state: RunState | ObjState, new: str, local: str | None, concurrent: bool,
+        channel: object, source: str | None, line: int | None, idx: int,
+    ) -> bool:
+        """Check one observed status against what is known; apply it unless it is stale."""
+        old = state.status
+        legal = True
+        if local is not None and local != new:
+            legal = self._edge(lc, kind, state.id, local, new, source, line, idx)
+        if old is not None and old != new and old != local:
+            if lc.reachable(old, new, True):
+                pass
+            elif concurrent and lc.reachable(new, old, False):
+                return False
+            elif local is None or not lc.reachable(old, new, False):
+                legal = self._reach(lc, kind, state.id, old, new, source, line, idx) and legal
+        state.last_idx = idx
+        state.channel = channel
+        if old != new:
+            state.status = new
+            if old is not None and isinstance(state, RunState):
+                state.moves.append((old, new, legal))
+        return True
+
+    def _edge(
+        self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None, idx: int
+    ) -> bool:
+        """The stream view: ``src -> dst`` must be one transition."""
+        if lc.is_legal(src, dst, True):
+            return True
+        label = KIND_LABEL[kind]
+        if lc.is_legal(src, dst, False):
+            edge = lc.edges(src, dst)[0]
+            sev = ERROR if self.strict else INFO
+            self._emit(f"{kind}.inferred_transition", sev,
+                       f"{label} {oid}: {src!r} -> {dst!r} is an inferred transition ({edge.source_ref}); "
+                       + ("strict mode accepts only doc and wire edges" if self.strict else "accepted in tolerant mode"),
+                       oid, kind, source, line, idx)
+            return not self.strict
+        if src in lc.terminal:
+            self._emit(f"{kind}.terminal_left", ERROR,
+                       f"{label} {oid} left the terminal status {src!r} for {dst!r}; terminal statuses are absorbing",
+                       oid, kind, source, line, idx)
+            return False
+        legal = ", ".join(sorted(lc.next_statuses(src, self.strict)))
+        skip = " (a poller may see this, but a stream shows every change: a status was skipped)" \
+            if lc.reachable(src, dst, self.strict) else ""
+        self._emit(f"{kind}.illegal_transition", ERROR,
+                   f"{label} {oid}: {src!r} -> {dst!r} is not a transition{skip}; "
+                   f"legal from {src!r}: {legal} ({'strict' if self.strict else 'tolerant'} mode)",
+                   oid, kind, source, line, idx)
+        return False
+
+    def _reach(
+        self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None, idx: int
+    ) -> bool:
+        """The poll view: ``dst`` must be reachable from ``src``."""
+        label = KIND_LABEL[kind]
+        if lc.reachable(src, dst, False):
+            sev = ERROR if self.strict else INFO
+            self._emit(f"{kind}.inferred_transition", sev,
+                       f"{label} {oid} went from {src!r} to {dst!r}, possible only through inferred transitions; "
+                       + ("strict mode accepts only doc and wire edges" if self.strict else "accepted in tolerant mode"),
+                       oid, kind, source, line, idx)
+            return not self.strict
+        if src in lc.terminal:
+            self._emit(f"{kind}.terminal_left", ERROR,
+                       f"{label} {oid} was {src!r} and is now {dst!r}; terminal statuses are absorbing",
+                       oid, kind, source, line, idx)
+            return False
+        reach = ", ".join(s for s in lc.order if s != src and lc.reachable(src, s, self.strict))
+        self._emit(f"{kind}.illegal_transition", ERROR,
+                   f"{label} {oid} went from {src!r} to {dst!r}, which no sequence of transitions allows; "
+                   f"reachable from {src!r}: {reach} ({'strict' if self.strict else 'tolerant'} mode)",
+                   oid, kind, source, line, idx)
+        return False
+
+    def _thread_lock(self, state: RunState, source: str | None, line: int | None, idx: int) -> None:
+        """Never two active runs on one thread (see the module docstring for the rule)."""
+        thread = state.thread
+        if thread is None:
+            thread = self._threads.get(state.thread_id)
+            if thread is None:
+                thread = self._threads[state.thread_id] = ThreadState()
+            thread.recent.append(state)
+            thread.older = None
+            state.thread = thread
+        recent = thread.recent
+        if len(recent) < 2:
+            return
+        s_first, s_active, s_after, s_end = state.first_idx, state.active_idx, state.active_after, state.end_stamp
+        s_created = state.created_at if state.created_at.__class__ is int else None
+        if state is recent[-1]:
+            # the usual case, the newest run: it can overlap an older one only if it began before one
+            # of them ended, which the summary of the older runs rules out in one go
+            after, active, created, end = thread.summary_of_older()
+            if s_first > after and s_first > active and (s_created is None or (s_created >= created
+                                                                                and s_created >= end)):
+                return
+        else:
+            thread.older = None
+        for o in recent:
+            if o is state:
+                continue
+            # did this run certainly begin before the other ended?
+            o_created = o.created_at if o.created_at.__class__ is int else None
+            if not (s_first <= o.active_after or s_first == o.active_idx or (s_created is not None and (
+                    (o_created is not None and s_created < o_created)
+                    or (o.end_stamp is not None and s_created < o.end_stamp)))):
+                continue
+            # and did the other certainly begin before this one ended?
+            if not (o.first_idx <= s_after or o.first_idx == s_active or (o_created is not None and (
+                    (s_created is not None and o_created < s_created)
+                    or (s_end is not None and o_created < s_end)))):
+                continue
+            pair = (state.id, o.id) if state.id < o.id else (o.id, state.id)
+            if pair in thread.reported:
+                continue
+            thread.reported.add(pair)
+            self._emit("run.thread_locked", ERROR,
+                       f"runs {o.id} and {state.id} were both active on thread {state.thread_id} at the "
+                       "same time; a thread has at most one active run (the API refuses the second run)",
+                       state.id, "run", source, line, idx)
+
+    # === run steps ============================================================================
+
+    def _step(
+        self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
+        st: StreamState | None, part: str | None,
+    ) -> None:
+        sc = self._checks["run_step"]
+        try:
+            oid, status, problems = sc.inspect(d, source, line)
+        except InputError as exc:
+            self._add(exc.finding(idx))
+            if st is not None and part is not None:
+                self._named_gap(st, "run_step", part, idx)
+            return
+        if problems:
+            self._problems(problems, oid, "run_step", source, line, idx)
+        lc = self._step_lc
+        if status not in lc.statuses:
+            if st is not None and part is not None:
+                self._named_gap(st, "run_step", part, idx)
+            return
+        assert status is not None
+        run_id: str = d["run_id"]
+        state = self._steps.get(oid)
+        if state is None:
+            state = self._steps[oid] = ObjState(oid, run_id)
+            self._children.setdefault(run_id, []).append(oid)
+        channel: object = None
+        local: str | None = None
+        if st is not None:
+            channel = st
+            after = st.after
+            local = self._child_event(st, "run_step", d, oid, status, run_id, part, idx, source, line, state)
+        concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
+        if not self._move(lc, "run_step", state, status, local, concurrent, channel, source, line, idx):
+            return
+        run = self._runs.get(run_id)
+        self._after_run_end("run_step", oid, status, run, after, st, source, line, idx)
+        anchors = self._anchors
+        if status == anchors.step_clock_end:
+            if run is not None and run.status in self._run_lc.terminal:
+                if run.status != anchors.run_clock_end:
+                    self._emit("run_step.expired_run_not_expired", ERROR,
+                               f"run step {oid} is {status!r} but its run {run_id} ended {run.status!r}; a step is "
+                               "considered expired only if its run expired", oid, "run_step", source, line, idx)
+            else:
+                self._expired_steps[run_id] = oid
+        if status in anchors.step_recorded_end:
+            calls = function_calls(d)
+            if calls:
+                opening = st is not None and st.submit and st.events == 1
+                self._outputs(oid, run_id, calls, run, opening, source, line, idx)
+
+    def _outputs(
+        self, oid: str, run_id: str, calls: dict[str, bool], run: RunState | None, opening: bool,
+        source: str | None, line: int | None, idx: int,
+    ) -> None:
+        """A completed function step carries an output for every call the run waited for.
+
+        The step that paused the run is recognised by sharing call ids with the run's
+        ``required_action``, or by opening the stream of submit_tool_outputs right after
+        the run was seen waiting; steps of earlier rounds have other ids and are left alone."""
+        missing = sorted(c for c, has in calls.items() if not has)
+        if missing:
+            self._emit("run_step.output_missing", ERROR,
+                       f"run step {oid} completed with no output for function call(s) {', '.join(missing)}; a function "
+                       "step completes when the outputs are submitted, with each call's output filled in",
+                       oid, "run_step", source, line, idx)
+        if run is not None and run.required_ids and (
+                (opening and run.status in self._run_lc.paused) or not run.required_ids.isdisjoint(calls)):
+            given = {c for c, has in calls.items() if has}
+            lacking = sorted(run.required_ids - given)
+            if lacking:
+                self._emit("run_step.outputs_incomplete", ERROR,
+                           f"run step {oid} completed, but run {run_id} required outputs for call ids "
+                           f"{sorted(run.required_ids)} and the step has outputs for {sorted(given)}; "
+                           "outputs must cover every pending call, in one request",
+                           oid, "run_step", source, line, idx)
+
+    def _parallel_steps(self, data: list[Any], idx: int, source: str | None, line: int | None) -> None:
+        """A list page is one snapshot: two steps of one run in progress in it is two at once."""
+        active = self._step_lc.active
+        step_type = spec.OBJECT_TYPES["run_step"]
+        seen: dict[str, str] = {}
+        for item in data:
+            if isinstance(item, dict) and item.get(OBJECT) == step_type and item.get(STATUS) in active:
+                run_id, sid = item.get("run_id"), item.get("id")
+                if run_id.__class__ is not str or sid.__class__ is not str:
+                    continue
+                first = seen.setdefault(run_id, sid)
+                if first != sid:
+                    self._emit("run_step.parallel", ERROR,
+                               f"run steps {first} and {sid} of run {run_id} are both {item.get(STATUS)!r} in one "
+                               "list page; steps run one at a time", sid, "run_step", source, line, idx)
+
+    # === messages =============================================================================
+
+    def _message(
+        self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
+        st: StreamState | None, part: str | None,
+    ) -> None:
+        mc = self._checks["message"]
+        try:
+            oid, status, problems = mc.inspect(d, source, line)
+        except InputError as exc:
+            self._add(exc.finding(idx))
+            if st is not None and part is not None:
+                self._named_gap(st, "message", part, idx)
+            return
+        if problems:
+            self._problems(problems, oid, "message", source, line, idx)
+        lc = self._msg_lc
+        if status is None:
+            if st is None:
+                return  # create, retrieve and list answers carry no status: nothing to track
+            status = lc.initial if part == CREATED else part
+        elif status not in lc.statuses:
+            if st is not None and part is not None:
+                self._named_gap(st, "message", part, idx)
+            return
+        assert status is not None
+        run_id = d.get("run_id")
+        state = self._messages.get(oid)
+        if state is None:
+            state = self._messages[oid] = ObjState(oid, run_id)
+            if run_id.__class__ is str:
+                self._children.setdefault(run_id, []).append(oid)
+        channel: object = None
+        local: str | None = None
+        if st is not None:
+            channel = st
+            after = st.after
+            local = self._child_event(st, "message", d, oid, status, run_id, part, idx, source, line, state)
+        concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
+        if not self._move(lc, "message", state, status, local, concurrent, channel, source, line, idx):
+            return
+        if run_id.__class__ is str:
+            self._after_run_end("message", oid, status, self._runs.get(run_id), after, st, source, line, idx)
+
+    def _after_run_end(
+        self, kind: str, oid: str, status: str, run: RunState | None, after: int, st: StreamState | None,
+        source: str | None, line: int | None, idx: int,
+    ) -> None:
+        """A step or message still in progress after its run ended.
+
+        A message ends with its run whatever the reason (doc: ``incomplete`` with the
+        matching reason; in API v1, which has no ``incomplete``, only a completed run
+        says how its message ends); a step does when the run completes or expires
+        (doc), and is only inferred to when the run is cancelled, fails or runs out of
+        tokens."""
+        if run is None or status in self._checks[kind].lifecycle.terminal or run.status not in self._run_lc.terminal:
+            return
+        same_stream = st is not None and st.run_id == run.id and st.run_status in self._run_lc.terminal
+        if run.terminal_idx <= after or same_stream:
+            if kind == "message":
+                documented = run.status in self._anchors.ordered_end[kind] or self._anchors.message_ends_with_run
+                if not documented:
+                    return  # API v1: a message cannot end unless it completes
+            else:
+                documented = run.status in self._step_ends_with_run
+            sev = ERROR if documented or self.strict else INFO
+            grade = "" if documented else " (inferred)"
+            self._emit(f"{kind}.active_after_run_end", sev,
+                       f"{KIND_LABEL[kind]} {oid} is {status!r} after its run {run.id} ended {run.status!r}; "
+                       f"it ends with its run{grade}", oid, kind, source, line, idx)
