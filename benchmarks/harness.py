@@ -57,13 +57,17 @@ def compare(contenders: dict[str, Callable[[], int]], repeats: int) -> dict[str,
 
 
 def render(rows: list[Row]) -> str:
-    header = ("group", "case", "per op", "ops/s", "ratio", "target", "met")
+    header = ("group", "case", "per op", "ops/s", "ratio", "target", "met", "note")
     body = []
     for r in rows:
-        per = f"{r.per_op_ns:,.0f} ns" if r.per_op_ns < 1e6 else f"{r.per_op_ns / 1e6:,.2f} ms"
+        if r.per_op_ns:
+            per = f"{r.per_op_ns:,.0f} ns" if r.per_op_ns < 1e6 else f"{r.per_op_ns / 1e6:,.2f} ms"
+            ops = f"{r.ops_per_s:,.0f}"
+        else:
+            per = ops = ""
         ratio = f"{r.ratio:.2f}x {r.baseline}" if r.ratio is not None else ""
         met = "" if r.met is None else ("yes" if r.met else "NO")
-        body.append((r.group, r.name, per, f"{r.ops_per_s:,.0f}", ratio, r.target or "", met))
+        body.append((r.group, r.name, per, ops, ratio, r.target or "", met, r.note))
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=False)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]

@@ -128,7 +128,25 @@ def test_closing_a_stream_does_not_cancel_the_run() -> None:
     assert list(stream) == []
     sim.advance(10)
     assert sim.retrieve_run(thread, first[1]["id"])["status"] == "completed"
-    assert [r.get("event") for r in sim.trace[:1]] == ["thread.run.created"]  # only what was read
+    # The trace holds what the server sent before the client hung up, then the poll.
+    assert [r.get("event", r.get("status")) for r in sim.trace] == ["thread.run.created", "thread.run.queued",
+                                                                     "completed"]
+
+
+def test_a_stream_read_late_still_gives_a_trace_in_time_order() -> None:
+    validate = pytest.importorskip("runfsm.validate")
+    sim, asst, thread = setup([CALLS, Say(ANSWER)])
+    stream = sim.create_run(thread, assistant_id=asst, stream=True)
+    sim.advance(5)
+    submit_all(sim, thread, stream.run_id)
+    sim.advance(5)
+    assert sim.retrieve_run(thread, stream.run_id)["status"] == "completed"
+    late = list(stream)  # the client reads its first stream only now
+    assert late[-2][0] == "thread.run.requires_action" and late[-1][0] == "done"
+    events = [r for r in sim.trace if "event" in r]
+    assert [(r["event"], r["data"]) for r in events] == late  # traced when sent, before the polls
+    assert sim.trace.index(events[-1]) < len(sim.trace) - 2
+    assert validate.validate_trace(sim.trace).errors == []
 
 
 @pytest.mark.parametrize("delta_chars", [1, 3, 100])

@@ -491,7 +491,10 @@ class Simulator:
                 del self._messages[m.id]
             raise
         self._runs[run.id] = run
-        self._engine.start_run(run, sink, prelude)
+        if sink is not None:
+            for event in prelude:  # e.g. thread.created, once nothing can refuse the run any more
+                sink.append(event)
+        self._engine.start_run(run, sink)
         return run
 
     def _result(self, run: Run, sink: Sink | None) -> Json | EventStream:

@@ -221,16 +221,14 @@ class Engine:
         run.script = script
         return run
 
-    def start_run(self, run: Run, sink: Sink | None, prelude: tuple[StreamEvent, ...] = ()) -> None:
-        """Register a new (queued) run on its thread and schedule its start; stream ``prelude`` first."""
+    def start_run(self, run: Run, sink: Sink | None) -> None:
+        """Register a new (queued) run on its thread and schedule its start."""
         run.sink = sink
         run.thread.runs.append(run)
         run.thread.active_run = run
         run.history.append(self.clock.now)
         run.history.append(run.status)
         if sink is not None:
-            for event in prelude:
-                sink.append(event)
             data = self.wire.run(run)
             sink.append((self.names.run_created, data))
             sink.append((self.names.run[run.status], data))
