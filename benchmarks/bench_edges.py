@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import runfsm
 from harness import Row, compare
+
+import runfsm
 
 # A realistic mix of checks: every (src, dst) pair of the run lifecycle, legal or not.
 PAIRS = [(a, b) for a in runfsm.RUN.order for b in runfsm.RUN.order]
@@ -42,7 +43,7 @@ def run(repeats: int, scale: float) -> list[Row]:
         return len(pairs)
 
     def bench_loop() -> int:  # loop overhead alone, subtracted from both
-        for a, b in pairs:
+        for _a, _b in pairs:
             pass
         return len(pairs)
 

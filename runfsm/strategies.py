@@ -73,7 +73,6 @@ _SPEC_RULES: Mapping[str, Sequence[spec.FieldRule]] = {
     "run_step": spec.STEP_FIELD_RULES,
     "message": spec.MESSAGE_FIELD_RULES,
 }
-_ID_PREFIX = {"run": "run", "run_step": "step", "message": "msg"}
 _ID_CHARS = string.ascii_letters + string.digits
 _BASE_TIME = 1_700_000_000
 _INF = float("inf")
@@ -549,7 +548,7 @@ def _run_object(
     # Keys every recorded run carries besides the schema's required ones.
     run.update(temperature=1.0, top_p=1.0, tool_choice="auto", parallel_tool_calls=True, response_format="auto",
                truncation_strategy={"type": "auto", "last_messages": None})
-    if "incomplete" in prof.run.statuses or prof.version != "v1":
+    if spec.VERSIONS.index(prof.version) >= spec.VERSIONS.index("v2"):  # token budgets came with v2
         run.update(max_prompt_tokens=None, max_completion_tokens=None)
     return run
 
@@ -928,10 +927,7 @@ class _Stream:
     # -- plumbing --
 
     def emit(self, kind: str, what: str, data: Any) -> None:
-        name = f"{spec.EVENT_PREFIXES[kind]}.{what}"
-        if name not in self.names:
-            raise SpecError(f"event {name!r} is not an event of API {self.prof.version}")
-        self.events.append((name, data))
+        self.events.append((self._name(kind, what), data))
 
     def tick(self, clock: bool = False) -> None:
         self.now += self.draw(st.integers(0, 2))
@@ -957,9 +953,8 @@ class _Stream:
             "started_at": self.started, "expires_at": self.deadline,
             "cancelled_at": self.now, "failed_at": self.now, "completed_at": self.now,
         }
-        carried = values
         return _run_object(self.prof, status, ids=self.ids, created_at=self.created, values=values,
-                           free=lambda f: carried.get(f) is not None, tools=self.tools)
+                           free=lambda f: values.get(f) is not None, tools=self.tools)
 
     def step_obj(self, status: str) -> dict[str, Any]:
         assert self.step is not None
@@ -1190,21 +1185,9 @@ def script_tools(script: Sequence[Any], *, version: str = spec.DEFAULT_VERSION) 
     Every function a :class:`~runfsm.sim.CallFunctions` calls, plus the code
     interpreter and file search (``retrieval`` in v1) when the script uses them.
     """
-    from .sim import CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens
+    from .explore import tools_for
 
-    kinds = dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], _compiled_profile(version).tool_call_types, strict=True))
-    names: list[str] = []
-    used: set[str] = set()
-    for action in script:
-        inner = action.during if isinstance(action, (Fail, RunOutOfTokens)) else action
-        if isinstance(inner, CallFunctions):
-            names += [c.name for c in inner.calls if c.name not in names]
-        elif isinstance(inner, CodeInterpreter):
-            used.add(kinds["code_interpreter"])
-        elif isinstance(inner, FileSearch):
-            used.add(kinds["file_search"])
-    tools = [_tool_definition(k) for k in _compiled_profile(version).tool_call_types if k in used]
-    return tools + [_tool_definition(spec.PAUSING_TOOL_CALL_TYPE, n) for n in names]
+    return tools_for(script, version)
 
 
 def model_scripts(
