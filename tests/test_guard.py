@@ -279,8 +279,8 @@ def test_runfsm_guard_is_callable_however_it_was_imported() -> None:
 
 
 def test_guard_against_the_in_process_simulator() -> None:
-    sim_mod = pytest.importorskip("runfsm.sim")
-    adapter = pytest.importorskip("runfsm.openai")
+    import runfsm.openai as adapter
+    import runfsm.sim as sim_mod
     tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
     sim = sim_mod.Simulator(clock=sim_mod.Clock(start=1_700_000_000),
                             script=[sim_mod.CallFunctions([sim_mod.FunctionCall("f")]), sim_mod.Say("ok", duration=2)])

@@ -650,20 +650,30 @@ class Tracker(StreamRules):
 
     # === run steps ============================================================================
 
+    def _read(
+        self, kind: str, d: dict[str, Any], idx: int, source: str | None, line: int | None,
+        st: StreamState | None, part: str | None,
+    ) -> tuple[str, str | None] | None:
+        """Inspect a step or message and report its problems: ``(id, status)``, or None if unreadable."""
+        try:
+            oid, status, problems = self._checks[kind].inspect(d, source, line)
+        except InputError as exc:
+            self._add(exc.finding(idx))
+            if st is not None and part is not None:
+                self._named_gap(st, kind, part, idx)
+            return None
+        if problems:
+            self._problems(problems, oid, kind, source, line, idx)
+        return oid, status
+
     def _step(
         self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
         st: StreamState | None, part: str | None,
     ) -> None:
-        sc = self._checks["run_step"]
-        try:
-            oid, status, problems = sc.inspect(d, source, line)
-        except InputError as exc:
-            self._add(exc.finding(idx))
-            if st is not None and part is not None:
-                self._named_gap(st, "run_step", part, idx)
+        read = self._read("run_step", d, idx, source, line, st, part)
+        if read is None:
             return
-        if problems:
-            self._problems(problems, oid, "run_step", source, line, idx)
+        oid, status = read
         lc = self._step_lc
         if status not in lc.statuses:
             if st is not None and part is not None:
@@ -749,16 +759,10 @@ class Tracker(StreamRules):
         self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
         st: StreamState | None, part: str | None,
     ) -> None:
-        mc = self._checks["message"]
-        try:
-            oid, status, problems = mc.inspect(d, source, line)
-        except InputError as exc:
-            self._add(exc.finding(idx))
-            if st is not None and part is not None:
-                self._named_gap(st, "message", part, idx)
+        read = self._read("message", d, idx, source, line, st, part)
+        if read is None:
             return
-        if problems:
-            self._problems(problems, oid, "message", source, line, idx)
+        oid, status = read
         lc = self._msg_lc
         if status is None:
             if st is None:
