@@ -72,16 +72,10 @@ Policy = str | Callable[[list[Finding]], object]
 def _http_library() -> Any:
     """The HTTP library of the installed openai SDK (httpx2 for 3.x, httpx before)."""
     try:
-        import openai
-    except ImportError:  # pragma: no cover - the guard is for openai users
+        from .openai import http_library
+    except ImportError:  # pragma: no cover - no SDK: the guard wraps an httpx2 client directly
         return importlib.import_module("httpx2")
-    default = getattr(openai, "DefaultHttpxClient", None)
-    if isinstance(default, type):
-        for base in default.__mro__:
-            root = base.__module__.split(".")[0]
-            if root in ("httpx2", "httpx") and base.__name__ == "Client":
-                return importlib.import_module(root)
-    return importlib.import_module("httpx2")  # pragma: no cover
+    return http_library()
 
 
 _HX: Any = _http_library()

@@ -344,3 +344,24 @@ def test_a_run_without_a_script_or_with_a_missing_tool_is_refused_before_it_exis
     assert sim.list_runs(t)["data"] == []
     sim.create_message(t, role="user", content="thread is not locked")
     assert sim.create_run(t, assistant_id=a["id"], tools=[FUNCTION_TOOL])["status"] == "queued"
+
+
+def test_wrong_types_for_the_clock_and_assistant_options_are_refused_up_front() -> None:
+    with pytest.raises(TypeError, match=r"clock must be a runfsm\.sim\.Clock, got int"):
+        Simulator(clock=5, script=[Say("x")])  # type: ignore[arg-type]
+    sim = Simulator(clock=Clock(start=START), script=[Say("x")])
+    for kwargs, param in (({"temperature": "hot"}, "temperature"), ({"top_p": True}, "top_p"),
+                          ({"response_format": 5}, "response_format"), ({"tool_resources": 5}, "tool_resources")):
+        with pytest.raises(APIError) as err:
+            sim.create_assistant(model="m", **kwargs)
+        assert err.value.status == 400 and err.value.param == param
+    assert sim.create_assistant(model="m", temperature=1, top_p=0.5, response_format="auto")["temperature"] == 1
+
+
+@pytest.mark.parametrize("run_id", [["x"], {"a": 1}, 5, None])
+def test_introspection_with_a_bad_run_id_answers_404(run_id: Any) -> None:
+    sim = Simulator(clock=Clock(start=START), script=[Say("x")])
+    for call in (sim.peek_run, sim.peek_steps, sim.timeline, sim.run_messages):
+        with pytest.raises(APIError) as err:
+            call(run_id)
+        assert err.value.status == 404

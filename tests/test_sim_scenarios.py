@@ -206,3 +206,22 @@ def test_demo_out_writes_traces(tmp_path: Path, capsys: pytest.CaptureFixture[st
     traces = sorted(p.name for p in (tmp_path / "o" / "traces").iterdir())
     assert traces == sorted(f"{s}.{m}.jsonl" for s in demo.SEED_SCENARIOS for m in ("polled", "streamed"))
     assert "API v1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("do", ["[]", "[\"poll\"]", "{ a = 1 }", "5"])
+def test_a_client_do_of_the_wrong_type_is_a_scenario_error(do: str) -> None:
+    with pytest.raises(ScenarioError, match=r"client\[0\].*unknown do"):
+        parse_scenario(f"[[client]]\ndo = {do}\n", "bad.toml")
+
+
+def test_a_strict_mode_refusal_of_the_simulator_is_a_scenario_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Cancelling a still-queued run takes an inferred edge: strict mode refuses it.
+    text = (EXAMPLES / "cancelled.toml").read_text(encoding="utf-8").replace(
+        "do = \"advance\"\nseconds = 6\n", "do = \"retrieve_run\"\n", 1)
+    with pytest.raises(ScenarioError, match=r"client\[2\] \(cancel\).*inferred"):
+        run_scenario(parse_scenario(text, "queued_cancel.toml"))
+    path = tmp_path / "queued_cancel.toml"
+    path.write_text(text, encoding="utf-8")
+    assert simulate_main(argparse.Namespace(file=str(path), stream=False, jsonl=None)) == 2
+    assert "queued_cancel.toml" in capsys.readouterr().err

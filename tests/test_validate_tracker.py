@@ -465,3 +465,47 @@ def test_a_message_interrupted_by_its_run_depends_on_the_version(version: str, e
 
 def test_an_event_name_that_is_not_a_string() -> None:
     assert codes(Tracker().feed_event(["thread.run.created"], run("queued"))) == ["input.type"]  # type: ignore[arg-type]
+
+
+# --- odd input: runfsm's own finding, never an internal error ------------------------------------------------------
+
+HUGE = 10**5000  # too many digits for str(int)
+
+
+@pytest.mark.parametrize("fields", [
+    {"created_at": HUGE},  # timestamps before created_at
+    {"expires_at": HUGE},  # the deadline warning
+    {"created_at": -HUGE, "expires_at": 5},
+])
+def test_huge_integer_timestamps_are_reported_not_crashed_on(fields: dict[str, Any]) -> None:
+    found = Tracker().feed(run("in_progress", **fields))
+    assert found and not [f for f in found if f.code.startswith("internal")]
+    assert {f.code for f in found} & {"run.timestamp_order", "run.expires_at_deadline"}
+    assert all(len(f.message) < 600 for f in found)
+
+
+def test_huge_started_at_going_back_is_reported() -> None:
+    t = Tracker()
+    t.feed(run("in_progress", started_at=HUGE))
+    found = t.feed(run("in_progress", started_at=T0 + 2))
+    assert [f.code for f in found] == ["run.started_at_decreased"]
+    assert "bits" in found[0].message
+
+
+@pytest.mark.parametrize("rid", [{"a": 1}, ["run_1"]])
+def test_unhashable_run_id_is_an_input_error(rid: object) -> None:
+    found = Tracker().feed(run("queued", rid=rid))  # type: ignore[arg-type]
+    assert [f.code for f in found] == ["input.type"]
+    assert "'id' of type" in found[0].message
+
+
+@pytest.mark.parametrize("obj", [{"a": 1}, ["thread.run"]])
+def test_unhashable_object_type_is_an_input_error(obj: object) -> None:
+    found = Tracker().feed({"object": obj, "id": "x", "status": "queued"})
+    assert [f.code for f in found] == ["input.object"]
+    assert f"'object' of type {type(obj).__name__}" in found[0].message
+    # in a list page as well, and the good item next to it is still checked
+    page = {"object": "list", "data": [{"object": obj, "id": "y"}, run("queued", rid="run_9")]}
+    t = Tracker()
+    codes = [f.code for f in t.feed(page)]
+    assert codes == ["input.object"] and t.history("run_9") == ["queued"]

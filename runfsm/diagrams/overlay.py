@@ -73,7 +73,7 @@ def overlays_from_trace(path: Path, lc: Lifecycle, *, strict: bool = False) -> d
     report = validate_paths([path], strict=strict, version=lc.version)
     if not report.histories:
         problems = [f.message for f in report.findings if f.severity == "error"]
-        why = (" The validator said: " + " ".join(problems[:3])) if problems else ""
+        why = (" The validator said: " + "; ".join(problems[:3])) if problems else ""
         raise TraceError(f"trace {Path(path).name!r}: no run found to draw.{why}")
     out: dict[str, Overlay] = {}
     for run_id, history in report.histories.items():

@@ -94,6 +94,8 @@ class Simulator:
         version: str = spec.DEFAULT_VERSION,
     ) -> None:
         self.clock = clock if clock is not None else Clock()
+        if not isinstance(self.clock, Clock):
+            raise TypeError(f"clock must be a runfsm.sim.Clock, got {type(self.clock).__name__}")
         self.config = config if config is not None else SimConfig()
         if not isinstance(self.config, SimConfig):
             raise TypeError(f"config must be a SimConfig, got {type(self.config).__name__}")
@@ -154,9 +156,7 @@ class Simulator:
 
     def timeline(self, run_id: str) -> list[tuple[float, str]]:
         """Every status the run has been in, with the simulated time it entered it."""
-        run = self._runs.get(run_id)
-        if run is None:
-            raise _not_found("run", run_id)
+        run = self._any_run(run_id)
         h = run.history
         return [(h[i], h[i + 1]) for i in range(0, len(h), 2)]
 
@@ -172,6 +172,12 @@ class Simulator:
         t = self._thread(thread_id)
         r = self._runs.get(run_id) if isinstance(run_id, str) else None
         if r is None or r.thread is not t:
+            raise _not_found("run", run_id)
+        return r
+
+    def _any_run(self, run_id: object) -> Run:
+        r = self._runs.get(run_id) if isinstance(run_id, str) else None
+        if r is None:
             raise _not_found("run", run_id)
         return r
 
@@ -220,6 +226,13 @@ class Simulator:
         for param, value in (("name", name), ("instructions", instructions), ("description", description)):
             if value is not None and not isinstance(value, str):
                 raise _bad(param, f"Invalid type for '{param}': expected a string, got {type(value).__name__}.")
+        options: tuple[tuple[str, object], ...] = (
+            ("temperature", temperature), ("top_p", top_p), ("response_format", response_format))
+        for option, given in options:
+            if given is not None and (isinstance(given, bool) or not isinstance(given, _RUN_PARAM_TYPES[option])):
+                raise _bad(option, f"Invalid type for '{option}': got {type(given).__name__}.")
+        if tool_resources is not None and not isinstance(tool_resources, dict):
+            raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
         a = Assistant(self._ids("assistant"), self.clock.timestamp, model)
         a.name = name
         a.description = description
@@ -600,16 +613,12 @@ class Simulator:
 
     def peek_steps(self, run_id: str) -> list[Json]:
         """The run's steps as the API would return them now, oldest first, without tracing them."""
-        run = self._runs.get(run_id)
-        if run is None:
-            raise _not_found("run", run_id)
+        run = self._any_run(run_id)
         return [self._wire.step(s) for s in run.steps]
 
     def peek_run(self, run_id: str) -> Json:
         """The run as the API would return it now, without recording it in the trace."""
-        run = self._runs.get(run_id)
-        if run is None:
-            raise _not_found("run", run_id)
+        run = self._any_run(run_id)
         return self._wire.run(run)
 
     @property
@@ -619,9 +628,7 @@ class Simulator:
 
     def run_messages(self, run_id: str) -> list[Json]:
         """The messages the run wrote, oldest first, with their status keys (not traced)."""
-        run = self._runs.get(run_id)
-        if run is None:
-            raise _not_found("run", run_id)
+        run = self._any_run(run_id)
         now = self.clock.now
         return [self._wire.message(s.message, now, streamed=True) for s in run.steps if s.message is not None]
 

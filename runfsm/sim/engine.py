@@ -64,6 +64,8 @@ class Engine:
         self.step_lc: Lifecycle = profile.run_step
         self.msg_lc: Lifecycle = profile.message
         self.version = profile.version
+        # Token budgets exist where the spec has an edge for them (API v2, not v1).
+        self._budgets = any(t.trigger == "run_out_of_tokens" for t in profile.run.transitions)
         run = profile.run
         self.queued = run.initial
         self.in_progress = run.by_trigger[(run.initial, "start")].dest
@@ -296,8 +298,8 @@ class Engine:
             self._after(run, action.duration, self._on_fail, action)
             return
         if isinstance(action, RunOutOfTokens):
-            if self.version == "v1":
-                raise ScriptError(f"run {run.id}: API v1 has no incomplete runs (RunOutOfTokens)")
+            if not self._budgets:
+                raise ScriptError(f"run {run.id}: API {self.version} has no incomplete runs (RunOutOfTokens)")
             if action.during is not None:
                 self._begin(run, action.during)
             self._after(run, action.duration, self._on_out_of_tokens, action.reason, None)
@@ -305,11 +307,11 @@ class Engine:
         tokens = self._tokens(run, action)
         opts = run.options or {}
         max_prompt = opts.get("max_prompt_tokens")
-        if max_prompt is not None and tokens[0] > max_prompt and self.version != "v1":
+        if max_prompt is not None and tokens[0] > max_prompt and self._budgets:
             self._out_of_tokens(run, "max_prompt_tokens", None)
             return
         max_completion = opts.get("max_completion_tokens")
-        if max_completion is not None and run.completion_tokens + tokens[1] > max_completion and self.version != "v1":
+        if max_completion is not None and run.completion_tokens + tokens[1] > max_completion and self._budgets:
             left = max(0, max_completion - run.completion_tokens)
             if not isinstance(action, Say) or not tokens[1]:
                 self._out_of_tokens(run, "max_completion_tokens", None)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .. import spec
+from ..errors import IllegalTransition
 from .backend import Simulator
 from .clock import DEFAULT_START, Clock
 from .config import SimConfig
@@ -270,7 +271,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         if not isinstance(c, Mapping) or "do" not in c:
             raise r.error(where, f"each [[client]] entry needs do = one of {', '.join(_CLIENT_KEYS)}")
         do = c["do"]
-        if do not in _CLIENT_KEYS:
+        if not isinstance(do, str) or do not in _CLIENT_KEYS:
             raise r.error(where, f"unknown do = {do!r}.{_suggest(str(do), tuple(_CLIENT_KEYS))} "
                           f"Known: {', '.join(_CLIENT_KEYS)}.")
         c = dict(r.table(c, f"{where} ({do})", ("do", "expect_error", *_CLIENT_KEYS[do])))
@@ -483,6 +484,8 @@ class _Player:
         expect_error = c.get("expect_error")
         try:
             self._do(c, where)
+        except IllegalTransition as exc:  # e.g. cancelling a queued run without SimConfig(inferred=True)
+            raise self.error(where, f"the simulator refused: {exc}") from None
         except APIError as exc:
             if expect_error is None:
                 raise self.error(where, f"the API refused: {exc}") from None

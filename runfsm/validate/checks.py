@@ -69,7 +69,10 @@ _REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother = 
 
 def short(value: object, limit: int = 60) -> str:
     """A bounded ``repr(value)`` (safe for huge or deeply nested values), cut to ``limit`` characters."""
-    text = _REPR.repr(value)
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int too long to turn into text
+        text = f"<an integer of {value.bit_length()} bits>" if isinstance(value, int) else f"<a {type_name(value)}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -206,15 +209,15 @@ class ObjectChecks:
                 if v is not None and v < created:
                     out.append(Problem(
                         f"{self.kind}.timestamp_order", ERROR,
-                        f"{self.label} {oid}: {field} ({v}) is earlier than created_at ({created}); "
+                        f"{self.label} {oid}: {field} ({short(v)}) is earlier than created_at ({short(created)}); "
                         "no timestamp may precede created_at"))
         if created is not None and status in self.deadline_statuses:
             expires = get(EXPIRES_AT)
             if expires is not None and expires != created + spec.RUN_DEADLINE_SECONDS:
                 out.append(Problem(
                     "run.expires_at_deadline", WARNING,
-                    f"run {oid} is {status!r} with expires_at {expires}, expected created_at + "
-                    f"{spec.RUN_DEADLINE_SECONDS} = {created + spec.RUN_DEADLINE_SECONDS} "
+                    f"run {oid} is {status!r} with expires_at {short(expires)}, expected created_at + "
+                    f"{spec.RUN_DEADLINE_SECONDS} = {short(created + spec.RUN_DEADLINE_SECONDS)} "
                     "(the deadline is fixed at creation and never reset)"))
         if keys and self.required_keys and not obj.keys() >= self.required_keys:
             missing = sorted(self.required_keys - obj.keys())

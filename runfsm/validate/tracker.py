@@ -57,6 +57,7 @@ from ..lifecycle import Lifecycle, profile
 from .checks import (
     ASSISTANT_ID,
     CREATED_AT,
+    ID,
     KIND_LABEL,
     OBJECT,
     STARTED_AT,
@@ -386,17 +387,19 @@ class Tracker(StreamRules):
         self._object(value, idx, source, line, after)
 
     def _object(self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int) -> None:
-        kind = _KIND_OF_OBJECT.get(d.get(OBJECT))  # type: ignore[arg-type]
+        obj = d.get(OBJECT)
+        kind = _KIND_OF_OBJECT.get(obj) if obj.__class__ is str else None
         if kind == "run":
             self._run(d, idx, source, line, after, None, None)
         elif kind == "run_step":
             self._step(d, idx, source, line, after, None, None)
         elif kind == "message":
             self._message(d, idx, source, line, after, None, None)
-        elif d.get(OBJECT).__class__ is not str and "error" not in d:
+        elif obj.__class__ is not str and "error" not in d:
             # other objects (threads, assistants, deltas, API error bodies) are skipped quietly
+            what = "has no 'object' key" if obj is None else f"has an 'object' of type {type_name(obj)}, not a string"
             self._add(InputError(
-                "this JSON object has no 'object' key, so it is not a run, run step, message or list page"
+                f"this JSON object {what}, so it is not a run, run step, message or list page"
                 f" (keys: {', '.join(sorted(map(str, d))[:6]) or 'none'})",
                 source=source, line=line, code="input.object", object_id=str_or_none(d.get("id"))).finding(idx))
 
@@ -407,8 +410,10 @@ class Tracker(StreamRules):
         st: StreamState | None, part: str | None,
     ) -> None:
         rc = self._rc
+        oid = d.get(ID)
+        state = self._runs.get(oid) if oid.__class__ is str else None
         try:
-            oid, status, problems = rc.inspect(d, source, line, keys=d.get("id") not in self._runs)
+            oid, status, problems = rc.inspect(d, source, line, keys=state is None)
         except InputError as exc:
             self._add(exc.finding(idx))
             if st is not None and part is not None:
@@ -423,7 +428,6 @@ class Tracker(StreamRules):
             return
         assert status is not None
         get = d.get
-        state = self._runs.get(oid)
         check_lock = False
         if state is None:
             state = self._runs[oid] = RunState(oid, idx, self.history_limit)
@@ -464,14 +468,14 @@ class Tracker(StreamRules):
         if started is not None:
             if state.started_at is not None and started < state.started_at:
                 self._emit("run.started_at_decreased", ERROR,
-                           f"run {oid}: started_at went back from {state.started_at} to {started}; it is re-stamped "
+                           f"run {oid}: started_at went back from {short(state.started_at)} to {short(started)}; it is re-stamped "
                            "forward each time the run re-enters in_progress and never decreases",
                            oid, "run", source, line, idx)
             else:
                 state.started_at = started
         elif state.started_at is not None and status not in self._started_rule:
             self._emit("run.started_at_cleared", WARNING,
-                       f"run {oid} is {status!r} with started_at null after it was {state.started_at}; "
+                       f"run {oid} is {status!r} with started_at null after it was {short(state.started_at)}; "
                        "once set it keeps its value", oid, "run", source, line, idx)
 
         if status in lc.active:
@@ -502,7 +506,8 @@ class Tracker(StreamRules):
                                "considered expired only if its run expired", pending, "run_step", source, line, idx)
             if st is not None and st.run_id == oid:
                 self._open_at_run_end(st, oid, status, source, line, idx)
-        if check_lock and state.thread_id.__class__ is str:
+        # a thread with one run seen (the usual case) has nothing to compare
+        if check_lock and state.thread_id.__class__ is str and (state.thread is None or len(state.thread.recent) > 1):
             self._thread_lock(state, source, line, idx)
         if self.keep_finished is not None and len(self._finished) > self.keep_finished:
             self.forget(next(iter(self._finished)))
