@@ -119,7 +119,7 @@ def behaviours(version: str = spec.DEFAULT_VERSION, *, inferred: bool = False,
         Behaviour("slow", "writes for longer than the run's deadline",
                   (Say("Let me think about that for a long while.", duration=deadline + 60),)),
     ]
-    if "incomplete" in prof.run.statuses:
+    if "run_out_of_tokens" in prof.run.triggers:  # token budgets exist (API v2)
         out.append(Behaviour("out_of_tokens", "runs out of tokens while writing",
                              (RunOutOfTokens("max_completion_tokens", during=Say("It is sunny in Pa", duration=4),
                                              duration=2),)))

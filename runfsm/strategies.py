@@ -1263,7 +1263,7 @@ def model_scripts(
             action = draw(step_action())
             script.append(action)
             queued = isinstance(action, CallFunctions)
-        ending = draw(st.integers(0, 2 if "incomplete" in prof.run.statuses else 1))
+        ending = draw(st.integers(0, 2 if "run_out_of_tokens" in prof.run.triggers else 1))
         if ending == 1:
             during = draw(st.one_of(st.none(), step_action()))
             code_set = spec.STEP_ERROR_CODES if during is not None else spec.RUN_ERROR_CODES

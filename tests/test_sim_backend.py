@@ -365,3 +365,19 @@ def test_introspection_with_a_bad_run_id_answers_404(run_id: Any) -> None:
         with pytest.raises(APIError) as err:
             call(run_id)
         assert err.value.status == 404
+
+
+@pytest.mark.parametrize("run_id", [5, ["run_1"], {"id": "run_1"}])
+def test_listing_messages_by_a_run_id_that_is_not_a_string_is_refused(run_id: Any) -> None:
+    sim = Simulator(clock=Clock(start=START), script=[Say("x")])
+    thread = sim.create_thread(messages=[{"role": "user", "content": "hi"}])
+    with pytest.raises(APIError) as err:
+        sim.list_messages(thread["id"], run_id=run_id)
+    assert err.value.status == 400 and err.value.param == "run_id"
+
+
+@pytest.mark.parametrize("target", [5, None, b"trace.jsonl"])
+def test_exporting_a_trace_to_something_that_is_not_a_file_is_a_clear_type_error(target: Any) -> None:
+    sim = Simulator(clock=Clock(start=START), script=[Say("x")])
+    with pytest.raises(TypeError, match="expected a path or a text file"):
+        sim.export_jsonl(target)

@@ -150,8 +150,10 @@ class Simulator:
         if isinstance(target, (str, Path)):
             with open(target, "w", encoding="utf-8", newline="\n") as fh:
                 fh.writelines(lines)
-        else:
+        elif callable(getattr(target, "writelines", None)):
             target.writelines(lines)
+        else:
+            raise TypeError(f"export_jsonl: expected a path or a text file, got {type(target).__name__}")
         return len(lines)
 
     def timeline(self, run_id: str) -> list[tuple[float, str]]:
@@ -407,6 +409,8 @@ class Simulator:
         t = self._thread(thread_id)
         items: Sequence[Message] = t.messages
         if run_id is not None:
+            if not isinstance(run_id, str):
+                raise _bad("run_id", f"Invalid type for 'run_id': expected a string, got {type(run_id).__name__}.")
             items = [m for m in t.messages if m.run is not None and m.run.id == run_id]
         now = self.clock.now
         return self._out(self._page(items, lambda m: self._wire.message(m, now), lambda m: m.id,

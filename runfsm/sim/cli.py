@@ -82,7 +82,7 @@ def format_result(result: ScenarioResult, *, indent: str = "  ") -> str:
                 lines += [f"{indent * 8}{_short(w, 90)}" for w in what]
         for m in sim.run_messages(run_id)[-1:]:
             suffix = ""
-            if m["status"] != "completed" and m.get("incomplete_details"):
+            if m.get("incomplete_details"):
                 suffix = f"  ({m['status']}: {m['incomplete_details']['reason']})"
             lines.append(f"{indent * 2}final message: {_short(_message_text(m), 90)}{suffix}")
     if result.checked or result.failures:

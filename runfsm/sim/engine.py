@@ -65,7 +65,7 @@ class Engine:
         self.msg_lc: Lifecycle = profile.message
         self.version = profile.version
         # Token budgets exist where the spec has an edge for them (API v2, not v1).
-        self._budgets = any(t.trigger == "run_out_of_tokens" for t in profile.run.transitions)
+        self._budgets = "run_out_of_tokens" in profile.run.triggers
         run = profile.run
         self.queued = run.initial
         self.in_progress = run.by_trigger[(run.initial, "start")].dest

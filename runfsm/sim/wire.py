@@ -32,6 +32,10 @@ RUN_OPTION_DEFAULTS: Json = {
 }
 """Run body fields beyond the lifecycle ones, with the API's defaults (in wire order)."""
 
+# Delta objects are named after their object type (and their event after the same prefix).
+_MESSAGE_DELTA = f"{spec.OBJECT_TYPES['message']}.delta"
+_STEP_DELTA = f"{spec.OBJECT_TYPES['run_step']}.delta"
+
 
 def usage_dict(prompt: int, completion: int) -> Json:
     """A usage object."""
@@ -260,7 +264,7 @@ class Wire:
             here = [{"index": j, **a} for j, a in enumerate(notes) if start < a["end_index"] <= end]
             if here or start == 0:
                 text["annotations"] = here
-            out.append({"id": m.id, "object": "thread.message.delta",
+            out.append({"id": m.id, "object": _MESSAGE_DELTA,
                         "delta": {"content": [{"index": 0, "type": "text", "text": text}]}})
             start = end
         return out
@@ -271,7 +275,7 @@ class Wire:
         out: list[Json] = []
 
         def delta(call: Json) -> Json:
-            return {"id": s.id, "object": "thread.run.step.delta",
+            return {"id": s.id, "object": _STEP_DELTA,
                     "delta": {"step_details": {"type": s.type, s.type: [call]}}}
 
         if isinstance(a, CallFunctions) and not finished:
