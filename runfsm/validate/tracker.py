@@ -561,18 +561,12 @@ class Tracker(StreamRules):
             return True
         label = KIND_LABEL[kind]
         if lc.is_legal(src, dst, False):
-            edge = lc.edges(src, dst)[0]
-            sev = ERROR if self.strict else INFO
-            self._emit(f"{kind}.inferred_transition", sev,
-                       f"{label} {oid}: {src!r} -> {dst!r} is an inferred transition ({edge.source_ref}); "
-                       + ("strict mode accepts only doc and wire edges" if self.strict else "accepted in tolerant mode"),
-                       oid, kind, source, line, idx)
-            return not self.strict
+            ref = lc.edges(src, dst)[0].source_ref
+            return self._inferred(kind, oid, f"{label} {oid}: {src!r} -> {dst!r} is an inferred transition ({ref})",
+                                  source, line, idx)
         if src in lc.terminal:
-            self._emit(f"{kind}.terminal_left", ERROR,
-                       f"{label} {oid} left the terminal status {src!r} for {dst!r}; terminal statuses are absorbing",
-                       oid, kind, source, line, idx)
-            return False
+            return self._left_terminal(kind, oid, f"{label} {oid} left the terminal status {src!r} for {dst!r}",
+                                       source, line, idx)
         legal = ", ".join(sorted(lc.next_statuses(src, self.strict)))
         skip = " (a poller may see this, but a stream shows every change: a status was skipped)" \
             if lc.reachable(src, dst, self.strict) else ""
@@ -588,21 +582,28 @@ class Tracker(StreamRules):
         """The poll view: ``dst`` must be reachable from ``src``."""
         label = KIND_LABEL[kind]
         if lc.reachable(src, dst, False):
-            sev = ERROR if self.strict else INFO
-            self._emit(f"{kind}.inferred_transition", sev,
-                       f"{label} {oid} went from {src!r} to {dst!r}, possible only through inferred transitions; "
-                       + ("strict mode accepts only doc and wire edges" if self.strict else "accepted in tolerant mode"),
-                       oid, kind, source, line, idx)
-            return not self.strict
+            return self._inferred(
+                kind, oid, f"{label} {oid} went from {src!r} to {dst!r}, possible only through inferred transitions",
+                source, line, idx)
         if src in lc.terminal:
-            self._emit(f"{kind}.terminal_left", ERROR,
-                       f"{label} {oid} was {src!r} and is now {dst!r}; terminal statuses are absorbing",
-                       oid, kind, source, line, idx)
-            return False
+            return self._left_terminal(kind, oid, f"{label} {oid} was {src!r} and is now {dst!r}", source, line, idx)
         reach = ", ".join(s for s in lc.order if s != src and lc.reachable(src, s, self.strict))
         self._emit(f"{kind}.illegal_transition", ERROR,
                    f"{label} {oid} went from {src!r} to {dst!r}, which no sequence of transitions allows; "
                    f"reachable from {src!r}: {reach} ({'strict' if self.strict else 'tolerant'} mode)",
+                   oid, kind, source, line, idx)
+        return False
+
+    def _inferred(self, kind: str, oid: str, what: str, source: str | None, line: int | None, idx: int) -> bool:
+        """A move only inferred edges allow: info in tolerant mode (accepted), error in strict mode."""
+        self._emit(f"{kind}.inferred_transition", ERROR if self.strict else INFO,
+                   what + "; " + ("strict mode accepts only doc and wire edges" if self.strict
+                                  else "accepted in tolerant mode"),
+                   oid, kind, source, line, idx)
+        return not self.strict
+
+    def _left_terminal(self, kind: str, oid: str, what: str, source: str | None, line: int | None, idx: int) -> bool:
+        self._emit(f"{kind}.terminal_left", ERROR, what + "; terminal statuses are absorbing",
                    oid, kind, source, line, idx)
         return False
 
