@@ -8,7 +8,6 @@ could not be played: an unexpected API refusal, a script error).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from typing import Any
 
 from .errors import ScenarioError, SimError
@@ -90,11 +89,6 @@ def format_result(result: ScenarioResult, *, indent: str = "  ") -> str:
         lines.append(f"{indent}expectations: {passed}/{result.checked} held")
         lines += [f"{indent * 2}FAILED {f}" for f in result.failures]
     return "\n".join(lines)
-
-
-def _print(lines: Iterable[str]) -> None:
-    for line in lines:
-        print(line)
 
 
 def main(args: Any) -> int:

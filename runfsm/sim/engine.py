@@ -71,7 +71,6 @@ class Engine:
         self.in_progress = run.by_trigger[(run.initial, "start")].dest
         self.cancelling = run.by_trigger[(self.in_progress, "cancel")].dest
         self.terminal = run.terminal
-        self.step_table = self.step_lc.by_trigger_strict if self.strict else self.step_lc.by_trigger
         self.run_table = run.by_trigger_strict if self.strict else run.by_trigger
         self.reasons = spec.MESSAGE_REASON_BY_TRIGGER
         self.tool_type = wire.tool_type
@@ -114,8 +113,7 @@ class Engine:
         elif trigger == "fail":
             step.failed_at = ts
             step.last_error = error
-        elif trigger == "expire":
-            step.expired_at = ts
+        # An expired step has no stamp of its own on the wire: its expires_at is the run's deadline.
         run = step.run
         if run.sink is not None:
             if trigger == "complete" and step.message is None:

@@ -95,7 +95,7 @@ class Message:
 
 class Step:
     __slots__ = (
-        "action", "call_ids", "cancelled_at", "completed_at", "created_at", "expired_at", "failed_at", "id",
+        "action", "call_ids", "cancelled_at", "completed_at", "created_at", "failed_at", "id",
         "last_error", "message", "outputs", "run", "status", "tokens", "type", "usage",
     )
 
@@ -112,7 +112,6 @@ class Step:
         self.completed_at: int | None = None
         self.cancelled_at: int | None = None
         self.failed_at: int | None = None
-        self.expired_at: int | None = None
         self.last_error: tuple[str, str] | None = None
         self.usage: tuple[int, int] | None = None  # shown once completed
         self.tokens: tuple[int, int] = (0, 0)  # (prompt, completion) the action will use

@@ -67,9 +67,7 @@ class Wire:
         self.deadline_shown = frozenset(shown)
         self.run_active = run.active
         self.run_paused = run.paused
-        self.step_initial = profile.run_step.initial
         self.step_completed = profile.run_step.by_trigger[(profile.run_step.initial, "complete")].dest
-        self.message_initial = profile.message.initial
         self.message_completed = profile.message.by_trigger[(profile.message.initial, "complete")].dest
         # v2 tool call type names -> this version's names (file_search was retrieval in v1).
         self.tool_type = dict(zip(spec.TOOL_CALL_TYPES["v2"], profile.tool_call_types, strict=True))
