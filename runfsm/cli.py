@@ -17,7 +17,7 @@ COMMANDS = {
     "demo": ("runfsm.demo", "run the seed scenarios, print their timelines, validate their traces"),
     "tables": ("runfsm.tables", "print the lifecycle tables (statuses, transitions, actors, evidence)"),
     "validate": ("runfsm.validate.cli", "check recorded runs, steps, messages and event streams"),
-    "simulate": ("runfsm.sim.cli", "run a scenario file in the simulator and print its timeline"),
+    "simulate": ("runfsm.sim.cli", "play a scenario (a file or a built-in one) in the simulator, print its timelines"),
     "diagram": ("runfsm.diagrams", "draw the lifecycle diagrams (DOT, SVG, PNG, Mermaid)"),
     "paths": ("runfsm.explore", "print the shortest path to every status and transition as scenarios"),
 }
@@ -33,7 +33,10 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--separate", action="store_true", help="check each file on its own, not as one log")
         p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
     elif name == "simulate":
-        p.add_argument("file", metavar="FILE", help="scenario file (TOML)")
+        p.add_argument("file", nargs="?", metavar="FILE|NAME",
+                       help="scenario file (TOML), or the name of a built-in scenario (see --list)")
+        p.add_argument("--list", action="store_true", help="list the built-in scenarios and exit")
+        p.add_argument("--show", metavar="NAME", help="print a built-in scenario's TOML (to start your own) and exit")
         p.add_argument("--stream", action="store_true", help="stream runs (SSE events) instead of polling")
         p.add_argument("--jsonl", metavar="OUT", help="write the trace as JSON Lines")
     elif name == "diagram":
@@ -52,7 +55,11 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="runfsm", description="The Assistants-style run lifecycle, as a checked model.")
+    parser.add_argument("--version", action="version", version=f"runfsm {__version__}",
+                        help="print runfsm's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_, help_text) in COMMANDS.items():
         _add_arguments(name, sub.add_parser(name, help=help_text, description=help_text))

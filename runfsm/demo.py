@@ -1,6 +1,6 @@
 """``runfsm demo``: play the seed scenarios, print their timelines, validate their traces.
 
-Each seed scenario (``examples/scenarios/*.toml``) is played twice in the
+Each built-in scenario (shipped in the package, :mod:`runfsm.sim.builtin`) is played twice in the
 simulator, once by a polling client and once by a streaming one; both traces go
 through the validator.  With ``--out DIR`` the traces (JSON Lines) and, when the
 diagrams feature is installed, the lifecycle diagrams are written there; without
@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SEED_SCENARIOS", "main", "scenario_dir"]
+from .sim.builtin import SEED_SCENARIOS
 
-SEED_SCENARIOS = ("greeting", "order_total", "weather", "code_interpreter", "file_search", "cancelled", "expired")
-"""The seed scenarios, in the order the demo tells them."""
+__all__ = ["SEED_SCENARIOS", "main"]
 
 _INTRO = """\
 runfsm demo: {n} Assistants runs, played by the simulator (API {version})
@@ -30,44 +29,38 @@ streaming (SSE) client, and both traces are checked by the validator.
 """
 
 
-def scenario_dir() -> Path | None:
-    """Where the seed scenario files are (the source tree's ``examples/scenarios``), if present."""
-    here = Path(__file__).resolve().parent.parent / "examples" / "scenarios"
-    return here if here.is_dir() else None
-
-
 def _count(report: Any, severity: str) -> int:
     return sum(1 for f in report.findings if f.severity == severity)
 
 
 def main(args: Any) -> int:
     """Entry point of ``runfsm demo``."""
+    from .sim.builtin import load_builtin
     from .sim.cli import format_result
     from .sim.errors import SimError
-    from .sim.scenario import load_scenario, run_scenario
+    from .sim.scenario import run_scenario
 
     version = getattr(args, "version", "v2") or "v2"
     out = getattr(args, "out", None)
-    directory = scenario_dir()
-    if directory is None:
-        print("runfsm demo: the seed scenarios (examples/scenarios/*.toml) are not next to this installation; "
-              "run the demo from a source checkout", file=sys.stderr)
-        return 2
     try:
         validate = importlib.import_module("runfsm.validate").validate_trace
     except ImportError:
         validate = None
     out_dir = Path(out) if out else None
     if out_dir is not None:
-        (out_dir / "traces").mkdir(parents=True, exist_ok=True)
+        try:
+            (out_dir / "traces").mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            print(f"runfsm demo: cannot create {str(out_dir / 'traces')!r}: {getattr(exc, 'strerror', None) or exc}",
+                  file=sys.stderr)
+            return 2
 
     print(_INTRO.format(n=len(SEED_SCENARIOS), version=version))
     failed = 0
     errors = warnings = records = 0
     for i, stem in enumerate(SEED_SCENARIOS, 1):
-        path = directory / f"{stem}.toml"
         try:
-            scenario = load_scenario(path)
+            scenario = load_builtin(stem)
             played = [run_scenario(scenario, version=version), run_scenario(scenario, stream=True, version=version)]
         except SimError as exc:
             print(f"[{i}/{len(SEED_SCENARIOS)}] {stem}: could not be played: {exc}\n")
@@ -116,7 +109,8 @@ def main(args: Any) -> int:
                 print(f"Diagrams not written: {exc}")
             else:
                 print(f"Diagrams written to {out_dir / 'diagrams'} ({len(paths)} files).")
-    print("\nNext: runfsm simulate examples/scenarios/weather.toml --stream --jsonl weather.jsonl"
+    print("\nNext: runfsm simulate weather --stream --jsonl weather.jsonl   (runfsm simulate --list: the others)"
           "\n      runfsm validate weather.jsonl"
+          "\n      runfsm simulate --show weather > my.toml   (a scenario file to edit and play)"
           + ("" if out_dir is not None else "\n      runfsm demo --out demo-output   (also writes traces and diagrams)"))
     return 1 if failed or errors else 0

@@ -11,16 +11,18 @@ import pytest
 
 from runfsm import demo
 from runfsm.sim import ScenarioError
+from runfsm.sim.builtin import builtin_names
 from runfsm.sim.cli import main as simulate_main
 from runfsm.sim.scenario import load_scenario, parse_scenario, run_scenario
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "scenarios"
+# The built-in scenarios, read from the package's folder in the source tree (runfsm.sim.builtin reads the same
+# files through importlib.resources; tests/test_cli.py checks that an installed copy has them).
+EXAMPLES = Path(__file__).resolve().parents[1] / "runfsm" / "scenarios"
 FILES = sorted(EXAMPLES.glob("*.toml"))
 
 
 def test_the_examples_are_the_demo_seed_scenarios() -> None:
-    assert sorted(p.stem for p in FILES) == sorted(demo.SEED_SCENARIOS)
-    assert demo.scenario_dir() == EXAMPLES
+    assert sorted(p.stem for p in FILES) == sorted(demo.SEED_SCENARIOS) == list(builtin_names())
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

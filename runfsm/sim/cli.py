@@ -1,4 +1,7 @@
-"""``runfsm simulate FILE [--stream] [--jsonl OUT]``: play a scenario file, print its timelines.
+"""``runfsm simulate FILE|NAME [--stream] [--jsonl OUT]``: play a scenario, print its timelines.
+
+``FILE`` is a scenario file (TOML); a ``NAME`` that is not a file is one of the
+built-in scenarios (``runfsm simulate --list``; ``--show NAME`` prints one's TOML).
 
 Exit status: 0 when the scenario ran and its expectations held, 1 when an
 expectation failed, 2 when the file is unreadable or malformed (or the scenario
@@ -10,8 +13,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from .builtin import builtin_names, builtin_text, load_builtin, resolve_scenario
 from .errors import ScenarioError, SimError
-from .scenario import ScenarioResult, load_scenario, run_scenario
+from .scenario import ScenarioResult, run_scenario
 
 __all__ = ["format_result", "main"]
 
@@ -91,10 +95,29 @@ def format_result(result: ScenarioResult, *, indent: str = "  ") -> str:
     return "\n".join(lines)
 
 
+def list_builtin() -> str:
+    """The built-in scenarios, one per line with its description."""
+    lines = []
+    for name in builtin_names():
+        lines.append(f"{name:<18} {load_builtin(name).description}")
+    return "\n".join(lines)
+
+
 def main(args: Any) -> int:
     """Entry point of ``runfsm simulate``."""
+    if getattr(args, "list", False):
+        print(list_builtin())
+        return 0
+    show = getattr(args, "show", None)
     try:
-        scenario = load_scenario(args.file)
+        if show is not None:
+            print(builtin_text(show), end="")
+            return 0
+        if not getattr(args, "file", None):
+            print("runfsm simulate: give a scenario file or the name of a built-in scenario "
+                  f"({', '.join(builtin_names())}); `runfsm simulate --list` describes them", file=sys.stderr)
+            return 2
+        scenario = resolve_scenario(args.file)
         result = run_scenario(scenario, stream=True if getattr(args, "stream", False) else None)
     except (ScenarioError, SimError) as exc:
         print(f"runfsm simulate: {exc}", file=sys.stderr)
@@ -104,8 +127,8 @@ def main(args: Any) -> int:
     if out:
         try:
             n = result.sim.export_jsonl(out)
-        except OSError as exc:
-            print(f"runfsm simulate: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            print(f"runfsm simulate: cannot write {out!r}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return 2
         print(f"trace: {n} records written to {out}")
     return 0 if result.ok else 1
