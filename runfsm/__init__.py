@@ -1,8 +1,9 @@
 """runfsm: the reference model of the Assistants-style run lifecycle.
 
 ``import runfsm`` loads the spec and its compiled tables only; the object API
-(``transitions``), the simulator, the diagrams (graphviz), the Hypothesis
-strategies and the openai adapter load when first used.
+(``transitions``), the validator's tracker, the live-client guard
+(:func:`guard`, :func:`tracker_of`), the simulator, the diagrams, the
+Hypothesis strategies and the openai adapter load when first used.
 
 >>> import runfsm
 >>> runfsm.RUN.is_legal("queued", "in_progress")
@@ -33,6 +34,7 @@ MESSAGE: Lifecycle = _V2.message
 
 # Public names that live in modules with heavier imports, loaded on first access.
 _LAZY = {
+    # the object API (transitions)
     "Run": "runfsm.machine",
     "RunStep": "runfsm.machine",
     "Message": "runfsm.machine",
@@ -44,15 +46,22 @@ _LAZY = {
     "Tracker": "runfsm.validate",
     "validate_paths": "runfsm.validate",
     "validate_trace": "runfsm.validate",
-    # live-client guard (runfsm.guard)
-    "guard": "runfsm.guard",
+    # live-client guard (needs the openai extra)
+    "guard": "runfsm._guard",
+    "tracker_of": "runfsm._guard",
+    "GuardError": "runfsm._guard",
+    "GuardWarning": "runfsm._guard",
     # simulator (runfsm.sim)
     "Clock": "runfsm.sim",
+    "SimConfig": "runfsm.sim",
     "Simulator": "runfsm.sim",
 }
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
+    from ._guard import GuardError, GuardWarning, guard, tracker_of
     from .machine import Message, Run, RunStep, build_machine
+    from .sim import Clock, SimConfig, Simulator
+    from .validate import Finding, InputError, Report, Tracker, validate_paths, validate_trace
 
 
 def __getattr__(name: str) -> Any:
@@ -64,20 +73,38 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "MESSAGE",
     "RUN",
     "RUN_STEP",
+    "Clock",
+    "Finding",
+    "GuardError",
+    "GuardWarning",
     "IllegalTransition",
+    "InputError",
     "Lifecycle",
     "Message",
     "Profile",
+    "Report",
     "Run",
     "RunStep",
     "RunfsmError",
+    "SimConfig",
+    "Simulator",
     "SpecError",
+    "Tracker",
     "Transition",
     "UnknownStatus",
+    "__version__",
     "build_machine",
+    "guard",
     "profile",
+    "tracker_of",
+    "validate_paths",
+    "validate_trace",
 ]

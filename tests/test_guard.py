@@ -16,7 +16,7 @@ import openai
 import pytest
 
 import runfsm
-from runfsm.guard import GuardError, GuardWarning, guard, tracker_of
+from runfsm._guard import GuardError, GuardTransport, GuardWarning, guard, tracker_of
 from runfsm.validate import Finding
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "spec_examples"
@@ -259,7 +259,7 @@ def test_guarding_twice_replaces_and_wrong_clients_are_refused() -> None:
     first = guard(oai, policy="collect")
     assert first is oai
     guard(oai, policy="raise")
-    assert isinstance(oai._client._transport, runfsm.guard.GuardTransport)
+    assert isinstance(oai._client._transport, GuardTransport)
     assert isinstance(oai._client._transport.inner, httpx2.MockTransport)
     assert tracker_of(oai) is tracker_of(oai._client)
     with pytest.raises(TypeError, match=r"openai\.OpenAI"):
@@ -270,12 +270,13 @@ def test_guarding_twice_replaces_and_wrong_clients_are_refused() -> None:
         tracker_of(client_for(replay({})))
 
 
-def test_runfsm_guard_is_callable_however_it_was_imported() -> None:
-    import runfsm.guard as module
+def test_runfsm_guard_is_the_function_however_it_was_imported() -> None:
+    import runfsm._guard as module
 
     oai = client_for(replay({}))
+    assert runfsm.guard is module.guard and runfsm.tracker_of is module.tracker_of
     assert runfsm.guard(oai, policy="collect") is oai
-    assert module(oai) is oai
+    assert runfsm.tracker_of(oai) is module.tracker_of(oai)
 
 
 def test_guard_against_the_in_process_simulator() -> None:

@@ -13,8 +13,7 @@ from typing import Any
 import openai
 import pytest
 
-from runfsm import RUN, spec
-from runfsm.guard import GuardError, guard, tracker_of
+from runfsm import RUN, GuardError, guard, spec, tracker_of
 from runfsm.openai import client
 from runfsm.sim import CallFunctions, Clock, FunctionCall, Say, SimConfig, Simulator
 

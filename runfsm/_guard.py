@@ -1,0 +1,379 @@
+"""Guard a live ``openai.OpenAI`` client: every run, step, message and stream event it receives is checked.
+
+>>> import openai, runfsm                                           # doctest: +SKIP
+>>> client = runfsm.guard(openai.OpenAI(), policy="warn")          # doctest: +SKIP
+>>> run = client.beta.threads.runs.create_and_poll(...)            # doctest: +SKIP
+>>> runfsm.tracker_of(client).findings                             # doctest: +SKIP
+
+How it works: the guard wraps the HTTP transport of the client's ``httpx2``
+client (openai 3.x; the same code wraps an ``httpx`` client of older SDKs).
+Each answer to a request under ``/threads`` is read alongside the SDK, byte
+for byte as the SDK reads it, and fed to a :class:`~runfsm.validate.Tracker`:
+JSON bodies when they are complete, server-sent events one by one as they
+arrive (so a violation in a stream is caught before the SDK hands that event
+to your code).  The bytes, headers and status the SDK sees are untouched, so
+the client returns exactly what it would return unguarded.
+
+Refusals: an HTTP 400 whose message is one of the API's lifecycle refusals
+(a message or run on a locked thread, tool outputs to a run not waiting for
+them or missing calls, cancelling a finished run) is recorded as a
+``client.*`` finding naming the run: the client broke the lifecycle.  The
+SDK's own ``BadRequestError`` is what the caller gets, under every policy.
+
+Policies: ``"raise"`` (the default) raises :class:`GuardError` with the error
+findings (from inside the SDK call, or from the loop over a stream);
+``"warn"`` emits a :class:`GuardWarning` per error or warning finding;
+``"collect"`` only records them in the tracker.  A callable policy receives
+each non-empty list of new findings.  All findings, whatever the policy, are
+in ``tracker_of(client).findings``.
+
+Concurrency: the tracker is shared by every request of the client and
+protected by a lock; each request tells the tracker what had been received
+when it was sent, so answers that cross on the wire are not mistaken for a
+run going backwards.  Async clients are not supported.
+
+This module imports ``openai`` and ``httpx2``; ``import runfsm`` never does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import itertools
+import threading
+import warnings
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from . import spec
+from .errors import RunfsmError
+from .validate.findings import ERROR, WARNING, Finding, InputError
+from .validate.reader import SSEDecoder, loads
+from .validate.refusals import refusal_finding
+from .validate.tracker import Tracker
+
+__all__ = ["POLICIES", "Guard", "GuardError", "GuardTransport", "GuardWarning", "guard", "tracker_of"]
+
+POLICIES = ("raise", "warn", "collect")
+"""The built-in policies: raise on errors, warn on errors and warnings, or only collect."""
+
+GUARDED_PATHS: tuple[str, ...] = ("/threads",)
+"""Requests whose URL path contains one of these are checked; everything else passes untouched."""
+
+REFUSAL_STATUS = 400
+"""The HTTP status of the API's lifecycle refusals (LIFECYCLE.md section 5)."""
+
+Policy = str | Callable[[list[Finding]], object]
+
+
+def _http_library() -> Any:
+    """The HTTP library of the installed openai SDK (httpx2 for 3.x, httpx before)."""
+    try:
+        from .openai import http_library
+    except ImportError:  # pragma: no cover - no SDK: the guard wraps an httpx2 client directly
+        return importlib.import_module("httpx2")
+    return http_library()
+
+
+_HX: Any = _http_library()
+
+
+class GuardError(RunfsmError):
+    """A guarded client received something the lifecycle does not allow (policy ``"raise"``)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = list(findings)
+        first = self.findings[0] if self.findings else None
+        more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
+        text = f"{first.code}: {first.message}{more} [{first.where}]" if first else "lifecycle violation"
+        super().__init__(text)
+
+
+class GuardWarning(UserWarning):
+    """A guarded client received something the lifecycle does not allow (policy ``"warn"``)."""
+
+
+class Guard:
+    """What the transports of one guarded client share: the tracker, its lock and the policy."""
+
+    def __init__(self, tracker: Tracker, policy: Policy = "raise") -> None:
+        if not callable(policy) and policy not in POLICIES:
+            raise ValueError(f"unknown guard policy {policy!r}; known: {', '.join(POLICIES)} or a callable")
+        self.tracker = tracker
+        self.policy = policy
+        self.lock = threading.RLock()
+        self._ids = itertools.count()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding so far."""
+        return self.tracker.findings
+
+    def mark(self) -> int:
+        """What has been received so far (taken when a request is sent)."""
+        with self.lock:
+            return self.tracker.mark()
+
+    def safely(self, work: Callable[[], list[Finding]]) -> list[Finding]:
+        """Run tracker work under the lock; a failure inside runfsm becomes a finding, never the SDK's problem."""
+        with self.lock:
+            try:
+                return work()
+            except Exception as exc:
+                finding = Finding("internal.error", ERROR, f"the guard failed on an answer ({type(exc).__name__}: "
+                                  f"{exc}); please report it", None, None, None, None, self.tracker.mark())
+                self.tracker.findings.append(finding)
+                return [finding]
+
+    def refusal(self, body: bytes, path: str, label: str) -> list[Finding]:
+        """Record a lifecycle refusal (HTTP 400) as a ``client.*`` finding (call under the lock)."""
+        try:
+            data = loads(body)
+        except InputError:
+            return []
+        finding = refusal_finding(data, path, source=label, index=self.tracker.mark())
+        if finding is None:
+            return []
+        self.tracker.findings.append(finding)
+        return [finding]
+
+    def stream_key(self) -> tuple[str, int]:
+        """A key for one streamed response."""
+        return ("guard", next(self._ids))
+
+    def apply(self, findings: list[Finding], *, may_raise: bool = True) -> None:
+        """Apply the policy to new findings (``may_raise=False`` while a response is being torn down)."""
+        if not findings:
+            return
+        policy = self.policy
+        if callable(policy):
+            policy(findings)
+        elif policy == "raise" and may_raise:
+            errors = [f for f in findings if f.severity == ERROR and f.code != "internal.error"]
+            if errors:
+                raise GuardError(errors)
+        elif policy == "warn":
+            for f in findings:
+                if f.severity in (ERROR, WARNING):
+                    warnings.warn(GuardWarning(str(f)), stacklevel=4)
+
+
+def _label(request: Any) -> str:
+    return f"{request.method} {request.url.path}"
+
+
+def _content_decoder(response: Any) -> Any:
+    """A fresh decoder for the response's Content-Encoding (the response keeps its own)."""
+    decoders = importlib.import_module(f"{_HX.__name__}._decoders")
+    values = response.headers.get_list("content-encoding", split_commas=True)
+    encodings = [v.strip().lower() for v in values if v.strip().lower() != "identity"]
+    if not encodings:
+        return None
+    return decoders.MultiDecoder(encodings)
+
+
+def _joined(out: Any) -> bytes:
+    """A decoder's output: bytes (httpx) or an iterator of bytes (httpx2)."""
+    return out if isinstance(out, bytes) else b"".join(out)
+
+
+class _Tee(_HX.SyncByteStream):  # type: ignore[misc]
+    """The response body, passed through unchanged while a copy is checked."""
+
+    def __init__(self, inner: Any, on_bytes: Callable[[bytes], None], on_end: Callable[[bool], None],
+                 decoder: Any) -> None:
+        self._inner = inner
+        self._on_bytes = on_bytes
+        self._on_end = on_end
+        self._decoder = decoder
+        self._ended = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if chunk:
+                self._take(chunk)
+            yield chunk
+        self._finish(True)
+
+    def _take(self, chunk: bytes) -> None:
+        if self._decoder is not None:
+            try:
+                chunk = _joined(self._decoder.decode(chunk))
+            except Exception:  # undecodable: stop checking this body, leave the SDK alone
+                self._decoder = None
+                self._ended = True
+                return
+        if not self._ended and chunk:
+            self._on_bytes(chunk)
+
+    def _finish(self, complete: bool) -> None:
+        if self._ended:
+            return
+        if self._decoder is not None:
+            try:
+                tail = _joined(self._decoder.flush())
+            except Exception:
+                tail = b""
+            if tail:
+                self._on_bytes(tail)
+        self._ended = True
+        self._on_end(complete)
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            if not self._ended:
+                self._ended = True
+                self._on_end(False)
+
+
+class GuardTransport(_HX.BaseTransport):  # type: ignore[misc]
+    """An HTTP transport that hands everything to ``inner`` and checks the answers under ``/threads``."""
+
+    def __init__(self, inner: Any, guard: Guard) -> None:
+        self.inner = inner
+        self.guard = guard
+
+    def handle_request(self, request: Any) -> Any:
+        path = request.url.path
+        if not any(p in path for p in GUARDED_PATHS):
+            return self.inner.handle_request(request)
+        mark = self.guard.mark()
+        response = self.inner.handle_request(request)
+        ctype = response.headers.get("content-type", "").lower()
+        if response.status_code == REFUSAL_STATUS and "json" in ctype:
+            self._watch_json(request, response, mark, refusal=True)
+            return response
+        if not 200 <= response.status_code < 300:
+            return response  # other errors are the SDK's business
+        if "text/event-stream" in ctype:
+            self._watch_stream(request, response, mark)
+        elif "json" in ctype:
+            self._watch_json(request, response, mark)
+        return response
+
+    def _watch_json(self, request: Any, response: Any, mark: int, refusal: bool = False) -> None:
+        guard = self.guard
+        label = _label(request)
+        path = request.url.path
+
+        def check(body: bytes) -> None:
+            if refusal:  # the SDK raises its own error for it: record, never raise instead
+                guard.apply(guard.safely(lambda: guard.refusal(body, path, label)), may_raise=False)
+            else:
+                guard.apply(guard.safely(lambda: guard.tracker.feed(body, source=label, after=mark)))
+
+        if hasattr(response, "_content"):  # already read (an in-memory response)
+            check(response.content)
+            return
+        parts: list[bytes] = []
+
+        def on_end(complete: bool) -> None:
+            if complete:  # else the SDK stopped reading: nothing whole to check
+                check(b"".join(parts))
+
+        response.stream = _Tee(response.stream, parts.append, on_end, _content_decoder(response))
+
+    def _watch_stream(self, request: Any, response: Any, mark: int) -> None:
+        guard = self.guard
+        label = _label(request)
+        key = guard.stream_key()
+        decoder = SSEDecoder(label)
+        tracker = guard.tracker
+        guard.safely(lambda: tracker.begin_stream(key, after=mark, single=True))
+
+        def on_bytes(chunk: bytes) -> None:
+            guard.apply(guard.safely(lambda: tracker.feed_items(decoder.feed_bytes(chunk), source=label, stream=key)))
+
+        def on_end(complete: bool) -> None:
+            def finish() -> list[Finding]:
+                found = tracker.feed_items(decoder.close(), source=label, stream=key) if complete else []
+                return found + tracker.end_stream(key, source=label)
+
+            guard.apply(guard.safely(finish), may_raise=complete)
+
+        if hasattr(response, "_content"):
+            on_bytes(response.content)
+            on_end(True)
+            return
+        response.stream = _Tee(response.stream, on_bytes, on_end, _content_decoder(response))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> GuardTransport:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.inner.__exit__(*args)
+
+
+_GUARDS: weakref.WeakKeyDictionary[Any, Guard] = weakref.WeakKeyDictionary()
+
+
+def _http_client(client: Any) -> Any:
+    if isinstance(client, _HX.Client):
+        return client
+    inner = getattr(client, "_client", None)
+    if isinstance(inner, _HX.Client):
+        return inner
+    if isinstance(client, getattr(_HX, "AsyncClient", ())) or isinstance(inner, getattr(_HX, "AsyncClient", ())):
+        raise TypeError("runfsm.guard supports synchronous clients (openai.OpenAI), not async ones")
+    raise TypeError(
+        f"runfsm.guard needs an openai.OpenAI client or an {_HX.__name__}.Client, not {type(client).__name__}"
+    )
+
+
+def guard(
+    client: Any,
+    *,
+    policy: Policy = "raise",
+    strict: bool = False,
+    version: str = spec.DEFAULT_VERSION,
+    tracker: Tracker | None = None,
+    keep_finished: int | None = 1024,
+) -> Any:
+    """Check everything ``client`` receives from the run lifecycle; returns ``client`` itself.
+
+    ``client`` is an ``openai.OpenAI`` client or its HTTP client.  ``policy``
+    is ``"raise"``, ``"warn"``, ``"collect"`` or a callable taking a list of
+    findings.  Pass your own ``tracker`` to share one between clients (then
+    ``strict``, ``version`` and ``keep_finished`` are its own); otherwise one is
+    made that forgets all but the ``keep_finished`` most recent finished runs.
+    Guarding a client twice replaces the policy and tracker.
+    """
+    http = _http_client(client)
+    g = Guard(tracker if tracker is not None else Tracker(strict, version, keep_finished=keep_finished), policy)
+    transport = http._transport
+    http._transport = GuardTransport(transport.inner if isinstance(transport, GuardTransport) else transport, g)
+    mounts = getattr(http, "_mounts", None)
+    if isinstance(mounts, dict):
+        for pattern, mounted in list(mounts.items()):
+            if mounted is not None:
+                inner = mounted.inner if isinstance(mounted, GuardTransport) else mounted
+                mounts[pattern] = GuardTransport(inner, g)
+    _GUARDS[http] = g
+    if http is not client:
+        with contextlib.suppress(TypeError):  # not weak-referenceable: found through its HTTP client
+            _GUARDS[client] = g
+    return client
+
+
+def guard_of(client: Any) -> Guard:
+    """The :class:`Guard` of a guarded client (or of its HTTP client)."""
+    g = _GUARDS.get(client)
+    if g is None:
+        inner = getattr(client, "_client", None)
+        g = _GUARDS.get(inner) if inner is not None else None
+    if g is None:
+        raise LookupError("this client is not guarded; call runfsm.guard(client) first")
+    return g
+
+
+def tracker_of(client: Any) -> Tracker:
+    """The :class:`~runfsm.validate.Tracker` a guarded client feeds."""
+    return guard_of(client).tracker
+
