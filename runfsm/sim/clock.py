@@ -12,25 +12,42 @@ runs.  The order is exactly that of a heap of ``(time, sequence, action)``.
 from __future__ import annotations
 
 import heapq
-import math
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ClockError
+from .errors import ClockError, describe
 
-__all__ = ["DEFAULT_START", "Clock"]
+__all__ = ["DEFAULT_START", "MAX_TIME", "Clock"]
 
 DEFAULT_START = 1_700_000_000
 """Default start time (Unix seconds, 2023-11-14), the era of the Assistants API."""
+
+MAX_TIME = 2**53
+"""The latest time the clock holds (Unix seconds, some 285 million years on).
+
+Past it a float can no longer tell consecutive seconds apart, so durations would
+vanish; every way of getting there (or to ``inf`` or ``NaN``) is a :class:`ClockError`.
+"""
 
 Action = Callable[..., object]
 
 
 def _check_time(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ClockError(f"{what} must be a finite number of seconds, got {value!r}")
+    """``value`` if it is a time the clock can hold (a number in ``[-MAX_TIME, MAX_TIME]``), else ClockError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ClockError(f"{what} must be a number of seconds, got {type(value).__name__} {describe(value)}")
+    if not -MAX_TIME <= value <= MAX_TIME:  # also false for NaN; no float conversion, so huge ints are fine
+        raise ClockError(f"{what} must be a finite number of seconds up to 2**53, got {describe(value)}")
     return value
+
+
+def _past_end(what: str, now: float, delta: object) -> ClockError:
+    return ClockError(
+        f"{what} would take the clock from {describe(now)} past the latest time it holds "
+        f"(2**53 s = {MAX_TIME}): {describe(delta)} seconds is too far"
+    )
 
 
 class Clock:
@@ -40,19 +57,29 @@ class Clock:
     whole seconds; objects are stamped with ``int(now)``).  ``advance`` and
     ``advance_to`` run every action due on the way, in (time, scheduling order),
     with ``now`` set to each action's time while it runs.
+
+    Thread-safe: moving the clock and scheduling hold :attr:`lock` (re-entrant), so a
+    second thread's ``advance`` waits for the first one's to finish.  Moving the clock
+    from inside one of its own scheduled actions is refused (:class:`ClockError`).
     """
 
-    __slots__ = ("_buckets", "_busy", "_count", "_now", "_times")
+    __slots__ = ("_buckets", "_busy", "_count", "_lock", "_now", "_times")
 
     def __init__(self, start: float = DEFAULT_START) -> None:
         start = _check_time(start, "Clock start")
         if start < 0:
-            raise ClockError(f"Clock start must not be negative, got {start!r}")
+            raise ClockError(f"Clock start must not be negative, got {describe(start)}")
         self._now: float = start
         self._times: list[float] = []  # heap of the distinct due times
         self._buckets: dict[float, deque[tuple[Action, tuple[Any, ...]]]] = {}
         self._count = 0
         self._busy = False
+        self._lock = threading.RLock()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The re-entrant lock held while the clock runs actions; simulators on this clock hold it in every call."""
+        return self._lock
 
     @property
     def now(self) -> float:
@@ -72,19 +99,40 @@ class Clock:
     @property
     def next_due(self) -> float | None:
         """The time of the next scheduled action, or None when nothing is scheduled."""
-        return self._times[0] if self._times else None
+        times = self._times
+        return times[0] if times else None
 
     def schedule(self, at: float, action: Action, *args: Any) -> None:
-        """Run ``action(*args)`` when the clock reaches ``at`` (not before ``now``)."""
-        if not at >= self._now:
-            _check_time(at, "Scheduled time")
-            raise ClockError(f"cannot schedule an action at {at!r}: the clock is already at {self._now!r}")
-        bucket = self._buckets.get(at)
-        if bucket is None:
-            bucket = self._buckets[at] = deque()
-            heapq.heappush(self._times, at)
-        bucket.append((action, args))
-        self._count += 1
+        """Run ``action(*args)`` when the clock reaches ``at`` (not before ``now``, not past :data:`MAX_TIME`)."""
+        with self._lock:
+            try:
+                ok = self._now <= at <= MAX_TIME
+            except TypeError:
+                ok = False
+            if not ok:
+                _check_time(at, "Scheduled time")
+                raise ClockError(f"cannot schedule an action at {describe(at)}: the clock is already at {describe(self._now)}")
+            bucket = self._buckets.get(at)
+            if bucket is None:
+                bucket = self._buckets[at] = deque()
+                heapq.heappush(self._times, at)
+            bucket.append((action, args))
+            self._count += 1
+
+    def check_after(self, delay: object, what: str = "a delay") -> float:
+        """The time ``delay`` seconds from now, or :class:`ClockError` if the clock cannot hold it."""
+        delay = _check_time(delay, what)
+        if delay < 0:
+            raise ClockError(f"{what} of {describe(delay)} seconds lies in the past (the clock is at {describe(self._now)})")
+        at = self._now + delay
+        if not at <= MAX_TIME:
+            raise _past_end(what, self._now, delay)
+        return at
+
+    def call_later(self, delay: float, action: Action, *args: Any) -> None:
+        """Run ``action(*args)`` ``delay`` seconds from now."""
+        with self._lock:
+            self.schedule(self.check_after(delay, "call_later() delay"), action, *args)
 
     def _pop(self) -> tuple[float, Action, tuple[Any, ...]]:
         at = self._times[0]
@@ -96,73 +144,81 @@ class Clock:
         self._count -= 1
         return at, action, args
 
-    def call_later(self, delay: float, action: Action, *args: Any) -> None:
-        """Run ``action(*args)`` ``delay`` seconds from now."""
-        if not delay >= 0:
-            _check_time(delay, "Delay")
-            raise ClockError(f"cannot schedule an action {delay!r} seconds in the past (the clock is at {self._now!r})")
-        self.schedule(self._now + delay, action, *args)
-
     def run_next(self) -> bool:
         """Move to the next scheduled action and run it; False if nothing is scheduled."""
-        if not self._times:
-            return False
         self._enter()
         try:
+            if not self._times:
+                return False
             at, action, args = self._pop()
             self._now = at
             action(*args)
         finally:
-            self._busy = False
+            self._exit()
         return True
 
     def advance(self, seconds: float) -> int:
         """Move forward ``seconds`` (>= 0), running what falls due; returns how many actions ran."""
         seconds = _check_time(seconds, "advance()")
         if seconds < 0:
-            raise ClockError(f"the clock never goes backwards: advance({seconds!r}) at {self._now!r}")
-        return self._run_until(self._now + seconds)
+            raise ClockError(f"the clock never goes backwards: advance({describe(seconds)}) at {describe(self._now)}")
+        self._enter()
+        try:
+            target = self._now + seconds  # read under the lock: another thread may have moved it
+            if not target <= MAX_TIME:
+                raise _past_end(f"advance({describe(seconds)})", self._now, seconds)
+            return self._run_until(target)
+        finally:
+            self._exit()
 
     def advance_to(self, t: float) -> int:
         """Move forward to time ``t`` (>= now), running what falls due; returns how many actions ran."""
         t = _check_time(t, "advance_to()")
-        if t < self._now:
-            raise ClockError(f"the clock never goes backwards: advance_to({t!r}) but it is already {self._now!r}")
-        return self._run_until(t)
+        self._enter()
+        try:
+            if t < self._now:
+                raise ClockError(
+                    f"the clock never goes backwards: advance_to({describe(t)}) but it is already {describe(self._now)}")
+            return self._run_until(t)
+        finally:
+            self._exit()
 
     def run_until_idle(self, limit: int | None = None) -> int:
         """Run scheduled actions until none is left (or ``limit`` ran); returns how many ran."""
         ran = 0
         while self._times and (limit is None or ran < limit):
-            self.run_next()
+            if not self.run_next():
+                break
             ran += 1
         return ran
 
     def _enter(self) -> None:
-        if self._busy:
+        self._lock.acquire()  # another thread moving the clock: wait for it
+        if self._busy:  # this thread, from inside a scheduled action
+            self._lock.release()
             raise ClockError("the clock cannot be moved from inside a scheduled action")
         self._busy = True
 
+    def _exit(self) -> None:
+        self._busy = False
+        self._lock.release()
+
     def _run_until(self, target: float) -> int:
-        self._enter()
         times, buckets = self._times, self._buckets
         ran = 0
-        try:
-            while times and times[0] <= target:
-                at = times[0]
-                bucket = buckets[at]
-                self._now = at
-                # Actions scheduled for this same time while it runs join the bucket's end.
-                while bucket:
-                    action, args = bucket.popleft()
-                    self._count -= 1
-                    action(*args)
-                    ran += 1
-                del buckets[at]
-                heapq.heappop(times)
-            self._now = target
-        finally:
-            self._busy = False
+        while times and times[0] <= target:
+            at = times[0]
+            bucket = buckets[at]
+            self._now = at
+            # Actions scheduled for this same time while it runs join the bucket's end.
+            while bucket:
+                action, args = bucket.popleft()
+                self._count -= 1
+                action(*args)
+                ran += 1
+            del buckets[at]
+            heapq.heappop(times)
+        self._now = target
         return ran
 
     def __repr__(self) -> str:
