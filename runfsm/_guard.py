@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import spec
-from .errors import RunfsmError
+from .errors import MissingExtra, RunfsmError
 from .validate.findings import ERROR, WARNING, Finding, InputError
 from .validate.reader import SSEDecoder, loads
 from .validate.refusals import refusal_finding
@@ -71,8 +71,11 @@ def _http_library() -> Any:
     """The HTTP library of the installed openai SDK (httpx2 for 3.x, httpx before)."""
     try:
         from .openai import http_library
-    except ImportError:  # pragma: no cover - no SDK: the guard wraps an httpx2 client directly
-        return importlib.import_module("httpx2")
+    except MissingExtra:  # no SDK: the guard can still wrap an httpx2 client directly
+        try:
+            return importlib.import_module("httpx2")
+        except ModuleNotFoundError:
+            raise MissingExtra("openai", "openai", "runfsm.guard") from None
     return http_library()
 
 

@@ -67,3 +67,20 @@ class IllegalTransition(RunfsmError, ValueError):
             f"{_describe(kind, obj_id)}: illegal {what} ({mode} mode).{note} "
             f"Legal from {source!r}: {allowed}."
         )
+
+
+class MissingExtra(RunfsmError, ImportError):
+    """An optional dependency of a runfsm feature is not installed; the message names the extra to install.
+
+    ``extra`` is the name in ``pip install 'runfsm[extra]'``, ``name`` (as for any
+    ``ImportError``) the missing module, ``feature`` what needed it.
+    """
+
+    def __init__(self, extra: str, module: str, feature: str) -> None:
+        self.extra = extra
+        self.feature = feature
+        super().__init__(
+            f"{feature} needs the {module!r} package, which is not installed. "
+            f"Install it with: pip install 'runfsm[{extra}]'",
+            name=module,
+        )

@@ -41,7 +41,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import openai
+try:
+    import openai
+except ModuleNotFoundError as exc:  # say which extra installs it, not a bare ModuleNotFoundError
+    from .errors import MissingExtra
+
+    raise MissingExtra("openai", exc.name or "openai", "runfsm.openai") from None
 
 from .errors import RunfsmError
 

@@ -66,6 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**options): options of the runfsm fixtures ({', '.join(OPTIONS)})",
     )
+    # plain `async def` tests with the async fixtures; skips for a missing extra reported (never a silent green)
+    from ._pytest_session import SessionChecks
+
+    config.pluginmanager.register(SessionChecks(config), "runfsm-session")
 
 
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:

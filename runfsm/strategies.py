@@ -35,7 +35,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as exc:  # say which extra installs it, not a bare ModuleNotFoundError
+    from .errors import MissingExtra
+
+    raise MissingExtra("testing", exc.name or "hypothesis", "runfsm.strategies") from None
 
 from . import spec
 from .errors import SpecError
