@@ -20,6 +20,7 @@ COMMANDS = {
     "simulate": ("runfsm.sim.cli", "play a scenario (a file or a built-in one) in the simulator, print its timelines"),
     "diagram": ("runfsm.diagrams", "draw the lifecycle diagrams (DOT, SVG, PNG, Mermaid)"),
     "paths": ("runfsm.explore", "print the shortest path to every status and transition as scenarios"),
+    "check": ("runfsm.testing._cli", "run a client function against every behaviour of the lifecycle, print verdicts"),
 }
 
 
@@ -50,6 +51,10 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
         p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
         p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
+    elif name == "check":
+        from .testing._cli import add_arguments
+
+        add_arguments(p)
     elif name == "demo":
         p.add_argument("--out", default=None, metavar="DIR", help="also write traces and diagrams into DIR")
 

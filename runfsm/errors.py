@@ -84,3 +84,26 @@ class MissingExtra(RunfsmError, ImportError):
             f"Install it with: pip install 'runfsm[{extra}]'",
             name=module,
         )
+
+
+class ClientStuck(BaseException):
+    """The client under test will never stop: raised inside its own API call (or its spin loop).
+
+    Deliberately a ``BaseException``, like pytest's own test outcomes: the loops it
+    interrupts often swallow ``Exception`` and retry, which would turn the report into
+    the very hang it exists to prevent.  ``reason`` is ``"polled_after_end"`` (a finished
+    run retrieved again and again), ``"idle"`` (calls long after every run ended) or
+    ``"wall_clock"`` (no API call at all for too long).
+    """
+
+    def __init__(self, message: str, *, reason: str, run_id: str | None = None, status: str | None = None,
+                 since: float | None = None, polls: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.run_id = run_id
+        self.status = status
+        self.since = since
+        self.polls = polls
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -38,7 +38,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 try:
@@ -48,7 +48,7 @@ except ModuleNotFoundError as exc:  # say which extra installs it, not a bare Mo
 
     raise MissingExtra("openai", exc.name or "openai", "runfsm.openai") from None
 
-from .errors import RunfsmError
+from .errors import ClientStuck, RunfsmError
 
 if TYPE_CHECKING:
     from .sim import Simulator
@@ -60,6 +60,7 @@ __all__ = [
     "AdapterError",
     "Answer",
     "AsyncSimTransport",
+    "Call",
     "SimRouter",
     "SimTransport",
     "async_client",
@@ -120,6 +121,37 @@ class _Refusal(Exception):
         self.body: dict[str, Any] = {
             "error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}
         }
+
+
+class Call(NamedTuple):
+    """One request a :class:`SimRouter` answered (recorded when ``router.calls`` is a list).
+
+    ``status`` is the HTTP status (0: the client was told it is stuck); ``note`` the run
+    status answered, a list's length, ``stream`` or the refusal's message.
+    """
+
+    method: str
+    path: str
+    status: int
+    note: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status or 'stuck'} {self.note}".rstrip()
+
+
+def _summary(answer: Answer) -> str:
+    if answer.events is not None:
+        return "stream"
+    body = answer.body
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict):
+        return str(error.get("message", ""))
+    if body.get("object") == "list":
+        return f"{len(body.get('data') or ())} items"
+    status = body.get("status")
+    return str(status) if isinstance(status, str) else ""
 
 
 @dataclass
@@ -195,11 +227,18 @@ class SimRouter:
     its own with :meth:`handle` (method, URL path, query, content type, body).
     """
 
-    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1") -> None:
+    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1",
+                 poll_after_ms: int = POLL_AFTER_MS) -> None:
         if isinstance(poll_interval, bool) or not isinstance(poll_interval, (int, float)) or not poll_interval >= 0:
             raise AdapterError(f"poll_interval must be a number of seconds >= 0, got {poll_interval!r}")
+        if isinstance(poll_after_ms, bool) or not isinstance(poll_after_ms, int) or poll_after_ms < 0:
+            raise AdapterError(f"poll_after_ms must be a whole number of milliseconds >= 0, got {poll_after_ms!r}")
         self.sim = sim
         self.poll_interval = poll_interval
+        self.poll_after_ms = poll_after_ms
+        """The ``openai-poll-after-ms`` header of every answer: how long the SDK's poll helpers sleep."""
+        self.calls: list[Call] | None = None
+        """Set it to a list to record every request answered, as :class:`Call` values (off by default)."""
         self.prefix = prefix.rstrip("/")
         """The base URL's path (``/v1``): stripped from request paths before routing."""
         self.requests = 0
@@ -215,9 +254,18 @@ class SimRouter:
         self.requests += 1
         rel = path[len(self.prefix):] if self.prefix and path.startswith(self.prefix + "/") else path
         request = _Request(method.upper(), rel, dict(query), content_type, body)
+        answer = self._answer(request, path)
+        if self.calls is not None:
+            self.calls.append(Call(request.method, rel, answer.status, _summary(answer)))
+        return answer
+
+    def _answer(self, request: _Request, path: str) -> Answer:
+        stuck = self.sim.stuck
         try:
+            if stuck is not None:  # a client that was told it is stuck gets nothing more
+                raise stuck
             for route_method, pattern, handler in _ROUTES:
-                match = pattern.match(rel)
+                match = pattern.match(request.path)
                 if match and route_method == request.method:
                     return handler(self, request, match.groups())
             raise _Refusal(404, f"Invalid URL ({request.method} {path}): the runfsm simulator does not serve this endpoint.")
@@ -225,6 +273,10 @@ class SimRouter:
             return Answer(refusal.status, refusal.body)
         except self._api_error as exc:
             return Answer(int(getattr(exc, "status", 400)), _error_body(exc))
+        except ClientStuck as exc:
+            if self.calls is not None:
+                self.calls.append(Call(request.method, request.path, 0, f"ClientStuck: {exc.reason}"))
+            raise
 
     # -- helpers --
 
@@ -233,7 +285,7 @@ class SimRouter:
             return {}
         try:
             value = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to parse
             raise _Refusal(400, _JSON_BODY_ERROR) from None
         if not isinstance(value, dict):
             raise _Refusal(400, _JSON_BODY_ERROR)
@@ -452,7 +504,7 @@ def _sim_api_error() -> type[BaseException]:
 
 def _headers(router: SimRouter, answer: Answer) -> dict[str, str]:
     headers = {
-        "openai-poll-after-ms": str(POLL_AFTER_MS),
+        "openai-poll-after-ms": str(router.poll_after_ms),
         "x-request-id": f"req_runfsm{router.requests:08d}",
         "content-type": "text/event-stream; charset=utf-8" if answer.events is not None else "application/json",
     }
@@ -509,8 +561,9 @@ class SimTransport(_HX.BaseTransport):  # type: ignore[misc]
     ``prefix``: the path of the base URL the client uses (``/v1``).
     """
 
-    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1") -> None:
-        self.router = SimRouter(sim, poll_interval=poll_interval, prefix=prefix)
+    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1",
+                 poll_after_ms: int = POLL_AFTER_MS) -> None:
+        self.router = SimRouter(sim, poll_interval=poll_interval, prefix=prefix, poll_after_ms=poll_after_ms)
 
     def handle_request(self, request: Any) -> Any:
         request.read()
@@ -524,8 +577,9 @@ class AsyncSimTransport(_HX.AsyncBaseTransport):  # type: ignore[misc]
     The simulator is synchronous: each request is answered without awaiting anything.
     """
 
-    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1") -> None:
-        self.router = SimRouter(sim, poll_interval=poll_interval, prefix=prefix)
+    def __init__(self, sim: Simulator, *, poll_interval: float = 1.0, prefix: str = "/v1",
+                 poll_after_ms: int = POLL_AFTER_MS) -> None:
+        self.router = SimRouter(sim, poll_interval=poll_interval, prefix=prefix, poll_after_ms=poll_after_ms)
 
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
@@ -552,30 +606,34 @@ def _client_kwargs(kwargs: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return kwargs, prefix
 
 
-def client(sim: Simulator, *, poll_interval: float = 1.0, **kwargs: Any) -> openai.OpenAI:
+def client(sim: Simulator, *, poll_interval: float = 1.0, poll_after_ms: int = POLL_AFTER_MS,
+           **kwargs: Any) -> openai.OpenAI:
     """Return an ``openai.OpenAI`` whose requests the simulator ``sim`` answers in process.
 
     ``poll_interval``: simulated seconds the clock advances before each run
     retrieve (``GET /threads/{thread_id}/runs/{run_id}``), like the time a
     real poll takes; ``0`` leaves all time to the caller (``sim.advance``).
+    ``poll_after_ms``: the ``openai-poll-after-ms`` header of every answer (how long
+    the SDK's poll helpers sleep between polls; ``0`` by default, so they never wait).
     Other keyword arguments go to ``openai.OpenAI`` (defaults: a dummy
     ``api_key``, ``base_url`` :data:`BASE_URL`, ``max_retries=0``);
     ``http_client`` is built here and cannot be given.
     """
     options, prefix = _client_kwargs(kwargs)
-    transport = SimTransport(sim, poll_interval=poll_interval, prefix=prefix)
+    transport = SimTransport(sim, poll_interval=poll_interval, prefix=prefix, poll_after_ms=poll_after_ms)
     oai = openai.OpenAI(http_client=_HX.Client(transport=transport), **options)
     _ROUTERS[oai] = transport.router
     return oai
 
 
-def async_client(sim: Simulator, *, poll_interval: float = 1.0, **kwargs: Any) -> openai.AsyncOpenAI:
+def async_client(sim: Simulator, *, poll_interval: float = 1.0, poll_after_ms: int = POLL_AFTER_MS,
+                 **kwargs: Any) -> openai.AsyncOpenAI:
     """Return an ``openai.AsyncOpenAI`` whose requests the simulator ``sim`` answers in process.
 
     Same arguments as :func:`client`.
     """
     options, prefix = _client_kwargs(kwargs)
-    transport = AsyncSimTransport(sim, poll_interval=poll_interval, prefix=prefix)
+    transport = AsyncSimTransport(sim, poll_interval=poll_interval, prefix=prefix, poll_after_ms=poll_after_ms)
     oai = openai.AsyncOpenAI(http_client=_HX.AsyncClient(transport=transport), **options)
     _ROUTERS[oai] = transport.router
     return oai

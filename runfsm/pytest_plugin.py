@@ -22,6 +22,14 @@ Options per test, with the ``runfsm`` marker::
 
 ``config`` is a :class:`runfsm.sim.SimConfig` or a dict of its fields.
 
+``runfsm_behaviour`` (a parameter, not a fixture)
+    A test that takes it runs once per behaviour of the catalogue
+    (:func:`runfsm.testing.catalogue`), each its own test id;
+    ``runfsm_behaviour.check(my_client)`` runs ``my_client`` under it and fails
+    the test with the verdict (``await runfsm_behaviour.acheck(...)`` in an async
+    test).  Marker options ``version``, ``strict`` and ``behaviours`` (name
+    patterns) choose the catalogue.
+
 ``--runfsm-check-trace`` (or ``runfsm_check_trace = true`` in the ini file)
 checks, after each test, everything the simulator returned and streamed with
 the validator, and fails the test on any error finding.
@@ -47,7 +55,7 @@ __all__ = [
 ]
 
 MARKER = "runfsm"
-OPTIONS = ("seed", "version", "start", "config", "script", "poll_interval")
+OPTIONS = ("seed", "version", "start", "config", "script", "poll_interval", "strict", "behaviours")
 _MISSING_OPENAI = "the openai extra is not installed (pip install 'runfsm[openai]')"
 
 
@@ -146,3 +154,25 @@ def runfsm_async_openai(request: pytest.FixtureRequest, runfsm_sim: Simulator) -
     from .openai import async_client
 
     return async_client(runfsm_sim, poll_interval=_options(request).get("poll_interval", 1.0))
+
+
+BEHAVIOUR_PARAMETER = "runfsm_behaviour"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize a test that takes ``runfsm_behaviour`` over the behaviour catalogue."""
+    if BEHAVIOUR_PARAMETER not in metafunc.fixturenames:
+        return
+    from .errors import RunfsmError
+    from .testing import BehaviourCase, catalogue
+    from .testing._catalogue import select
+
+    marker = metafunc.definition.get_closest_marker(MARKER)
+    opts = dict(marker.kwargs) if marker is not None else {}
+    version, strict = opts.get("version", "v2"), bool(opts.get("strict", False))
+    try:
+        chosen = select(catalogue(version, strict=strict), opts.get("behaviours"))
+    except RunfsmError as exc:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.{MARKER}: {exc}") from None
+    metafunc.parametrize(BEHAVIOUR_PARAMETER, [BehaviourCase(b, version, strict) for b in chosen],
+                         ids=[b.name for b in chosen])

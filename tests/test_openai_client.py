@@ -310,6 +310,8 @@ def test_simulator_setup_errors_surface_as_runfsm_errors_not_http_answers() -> N
 class _FailingStreamSim:
     """Just enough of a simulator for a stream that fails after its first event."""
 
+    stuck = None  # the router asks whether the client was already told it is stuck
+
     def create_run(self, thread_id: str, *, assistant_id: str, stream: bool = False, **params: Any) -> Any:
         def events() -> Any:
             yield "thread.run.created", {"id": "run_1", "object": "thread.run", "status": "queued"}

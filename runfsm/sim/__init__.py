@@ -20,6 +20,7 @@ from .clock import DEFAULT_START, Clock
 from .config import SimConfig
 from .errors import APIError, ClockError, ConfigError, ScenarioError, ScriptError, SimError
 from .ids import ID_PREFIXES
+from .liveness import Liveness
 from .script import (
     Action,
     CallFunctions,
@@ -53,6 +54,7 @@ __all__ = [
     "Fail",
     "FileSearch",
     "FunctionCall",
+    "Liveness",
     "QueueDelay",
     "QueueStall",
     "RunOutOfTokens",

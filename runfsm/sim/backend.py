@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
 from .. import spec
+from ..errors import ClientStuck
 from ..lifecycle import profile as get_profile
 from .clock import Clock
 from .config import SimConfig
 from .engine import Engine
 from .errors import APIError, ScriptError
 from .ids import IdMaker
+from .liveness import Liveness, Watch
 from .records import Assistant, File, Message, Run, Thread
 from .script import Action, CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens, Script, check_script
 from .stream import EventStream, Sink, StreamEvent
@@ -92,6 +94,7 @@ class Simulator:
         config: SimConfig | None = None,
         script: Script | None = None,
         version: str = spec.DEFAULT_VERSION,
+        liveness: Liveness | None = None,
     ) -> None:
         self.clock = clock if clock is not None else Clock()
         if not isinstance(self.clock, Clock):
@@ -109,6 +112,9 @@ class Simulator:
         self._runs: dict[str, Run] = {}
         self._messages: dict[str, Message] = {}
         self._engine = Engine(self.clock, self.config, self.profile, self._ids, self._wire, self._messages)
+        if liveness is not None and not isinstance(liveness, Liveness):
+            raise TypeError(f"liveness must be a runfsm.sim.Liveness, got {type(liveness).__name__}")
+        self._watch = Watch(liveness if liveness is not None else Liveness(), self._engine)
         self._streams = 0
         self.trace: list[Any] = []
         """Every run, step and message (and list page) returned, and every stream event yielded, in order."""
@@ -134,6 +140,14 @@ class Simulator:
             self._scripts_by_name[assistant_name] = checked
         else:
             self._default_script = checked
+
+    @property
+    def stuck(self) -> ClientStuck | None:
+        """The :class:`~runfsm.errors.ClientStuck` raised to a client that would never stop, if any.
+
+        Once set, every read raises it again (see :class:`~runfsm.sim.Liveness`).
+        """
+        return self._watch.stuck
 
     def advance(self, seconds: float) -> int:
         """Move the clock forward, running what falls due (same as ``sim.clock.advance``)."""
@@ -252,6 +266,7 @@ class Simulator:
         return self._wire.assistant(a)
 
     def retrieve_assistant(self, assistant_id: str) -> Json:
+        self._watch.read()
         return self._wire.assistant(self._assistant(assistant_id))
 
     def upload_file(self, *, filename: str, content: bytes, purpose: str) -> Json:
@@ -267,6 +282,7 @@ class Simulator:
         return self._wire.file(f)
 
     def retrieve_file(self, file_id: str) -> Json:
+        self._watch.read()
         f = self._files.get(file_id) if isinstance(file_id, str) else None
         if f is None:
             raise _not_found("file", file_id)
@@ -293,6 +309,7 @@ class Simulator:
         return self._wire.thread(self._new_thread(messages, metadata, tool_resources))
 
     def retrieve_thread(self, thread_id: str) -> Json:
+        self._watch.read()
         return self._wire.thread(self._thread(thread_id))
 
     def delete_thread(self, thread_id: str) -> Json:
@@ -305,6 +322,8 @@ class Simulator:
             r.epoch += 1
             r.sink = None
             self._runs.pop(r.id, None)
+        if t.active_run is not None:
+            self._engine.ended(t.active_run)
         t.active_run = None
         return {"id": t.id, "object": "thread.deleted", "deleted": True}
 
@@ -372,6 +391,7 @@ class Simulator:
         return self._out(self._wire.message(m, self.clock.now))
 
     def retrieve_message(self, thread_id: str, message_id: str) -> Json:
+        self._watch.read()
         t = self._thread(thread_id)
         m = self._messages.get(message_id) if isinstance(message_id, str) else None
         if m is None or m.thread is not t:
@@ -406,6 +426,7 @@ class Simulator:
     def list_messages(self, thread_id: str, *, order: str = "desc", limit: int = 20, after: str | None = None,
                       before: str | None = None, run_id: str | None = None) -> Json:
         """List a thread's messages (newest first by default), 20 a page."""
+        self._watch.read()
         t = self._thread(thread_id)
         items: Sequence[Message] = t.messages
         if run_id is not None:
@@ -545,10 +566,13 @@ class Simulator:
         return self._result(run, sink)
 
     def retrieve_run(self, thread_id: str, run_id: str) -> Json:
-        return self._out(self._wire.run(self._run(thread_id, run_id)))
+        run = self._run(thread_id, run_id)
+        self._watch.retrieved(run)
+        return self._out(self._wire.run(run))
 
     def list_runs(self, thread_id: str, *, order: str = "desc", limit: int = 20, after: str | None = None,
                   before: str | None = None) -> Json:
+        self._watch.read()
         t = self._thread(thread_id)
         return self._out(self._page(t.runs, self._wire.run, lambda r: r.id, order, limit, after, before))
 
@@ -603,10 +627,12 @@ class Simulator:
 
     def list_run_steps(self, thread_id: str, run_id: str, *, order: str = "desc", limit: int = 20,
                        after: str | None = None, before: str | None = None, **extra: Any) -> Json:
+        self._watch.read()
         run = self._run(thread_id, run_id)
         return self._out(self._page(run.steps, self._wire.step, lambda s: s.id, order, limit, after, before))
 
     def retrieve_run_step(self, thread_id: str, run_id: str, step_id: str, **extra: Any) -> Json:
+        self._watch.read()
         run = self._run(thread_id, run_id)
         for s in run.steps:
             if s.id == step_id:

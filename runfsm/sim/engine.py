@@ -74,6 +74,13 @@ class Engine:
         self.run_table = run.by_trigger_strict if self.strict else run.by_trigger
         self.reasons = spec.MESSAGE_REASON_BY_TRIGGER
         self.tool_type = wire.tool_type
+        # Liveness bookkeeping (runfsm.sim.liveness): how many runs are active, and since when none is.
+        self.active_runs = 0
+        self.last_ended: Run | None = None
+        self.idle_since: float = 0
+        self.idle_epoch = 0
+        self.on_status: Callable[[Run, str], None] | None = None
+        """Called after every run status change (a test harness's outside parties hook in here)."""
 
     # -- status changes (the only places statuses are written) ------------------
 
@@ -88,7 +95,18 @@ class Engine:
             run.message = None
             if run.thread.active_run is run:
                 run.thread.active_run = None
+            self.ended(run)
+        if self.on_status is not None:
+            self.on_status(run, dest)
         return dest
+
+    def ended(self, run: Run) -> None:
+        """Count a run that stopped being active (it ended, or its thread was deleted)."""
+        self.active_runs -= 1
+        if not self.active_runs:
+            self.last_ended = run
+            self.idle_since = self.clock.now
+            self.idle_epoch += 1
 
     def _emit_run(self, run: Run) -> None:
         sink = run.sink
@@ -228,6 +246,9 @@ class Engine:
         run.thread.active_run = run
         run.history.append(self.clock.now)
         run.history.append(run.status)
+        self.active_runs += 1
+        if self.on_status is not None:
+            self.on_status(run, run.status)
         if sink is not None:
             data = self.wire.run(run)
             sink.append((self.names.run_created, data))

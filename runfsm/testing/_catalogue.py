@@ -1,0 +1,332 @@
+"""The catalogue of behaviours a client is checked against, derived from the spec.
+
+Theory of operation
+-------------------
+A :class:`Behaviour` is everything the client under test does not control: what
+the model does (a script), how the server is tuned (``SimConfig`` overrides) and
+whether another party cancels the run, and when.  :func:`catalogue` walks the
+run transitions of the spec's profile and, for each, adds the behaviours that
+make the simulator take it: one per error code for ``fail``, one per reason for
+``run_out_of_tokens``, one per source status for ``cancel`` and ``expire``, and
+so on.  Each transition's recipe is the one piece written here, keyed by its
+trigger; the values (statuses, error codes, reasons, tool types, the deadline)
+come from the spec.  A transition the spec gains later without a recipe is
+reached by no behaviour, and ``tests/testing/test_catalogue.py`` fails.
+
+Run-step and message transitions are reached as their run moves (LIFECYCLE.md
+section 4), except a message ended by a content filter: no source says what
+the run does then, so the simulator has no action for it (:data:`UNREACHABLE`).
+
+Timings are chosen so that a client which reads a run before acting on it never
+races the server: the outside cancel of a paused run lands half a second after
+the run paused, before any poll can show the pause.  The Hypothesis mode
+(:func:`runfsm.testing.behaviour_variants`) varies every timing, races included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import spec
+from ..errors import RunfsmError
+from ..lifecycle import Profile, Transition
+from ..lifecycle import profile as get_profile
+from ..sim.script import (
+    Action,
+    CallFunctions,
+    CodeInterpreter,
+    Fail,
+    FileSearch,
+    FunctionCall,
+    QueueDelay,
+    QueueStall,
+    RunOutOfTokens,
+    Say,
+)
+
+__all__ = ["UNREACHABLE", "Behaviour", "CheckError", "catalogue", "default_tools", "select"]
+
+Json = dict[str, Any]
+
+UNREACHABLE: Mapping[tuple[str, str], str] = {
+    ("message", "filter_content"): "no source says what a run does when its message is cut by a content filter",
+}
+"""``(kind, trigger)`` of transitions no behaviour reaches, and why."""
+
+REPLY = "The answer is 42."
+
+
+class CheckError(RunfsmError, ValueError):
+    """``check_client`` (or ``runfsm check``) was called in a way it cannot honour."""
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What the model, the server and other parties do to the runs of one check.
+
+    ``script``: the model's actions, for every run the client creates.
+    ``config``: :class:`~runfsm.sim.SimConfig` fields to override.
+    ``cancel_in`` / ``cancel_after``: another party cancels each run this many
+    simulated seconds after it first enters that status (if it is still there).
+    ``inferred``: takes an edge the spec grades inferred (left out by ``strict``).
+    ``poll_interval``: simulated seconds a run retrieve takes (default: the check's option).
+    """
+
+    name: str
+    description: str
+    script: tuple[Action, ...]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    cancel_in: str | None = None
+    cancel_after: float = 0.5
+    inferred: bool = False
+    poll_interval: float | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def needs(self) -> frozenset[str]:
+        """The tool types (as in API v2) the run must have for the script: function, code_interpreter, file_search."""
+        out: set[str] = set()
+        for action in self.script:
+            inner = action.during if isinstance(action, (Fail, RunOutOfTokens)) else action
+            if isinstance(inner, CallFunctions):
+                out.add(spec.PAUSING_TOOL_CALL_TYPE)
+            elif isinstance(inner, CodeInterpreter):
+                out.add("code_interpreter")
+            elif isinstance(inner, FileSearch):
+                out.add("file_search")
+        return frozenset(out)
+
+    def replace(self, **changes: Any) -> Behaviour:
+        return dataclasses.replace(self, **changes)
+
+
+def default_tools() -> list[Json]:
+    """The function tool a check gives its assistant when the caller names none."""
+    return [{
+        "type": spec.PAUSING_TOOL_CALL_TYPE,
+        "function": {
+            "name": "get_weather",
+            "description": "The weather in a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    }]
+
+
+_SAMPLE = {"string": "Paris", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
+
+
+def _arguments(tool: Json, arguments: Mapping[str, Any] | None) -> Any:
+    fn = tool["function"]
+    if arguments is not None and fn["name"] in arguments:
+        return arguments[fn["name"]]
+    params = fn.get("parameters")
+    params = params if isinstance(params, dict) else {}
+    props = params.get("properties")
+    props = props if isinstance(props, dict) else {}
+    out: dict[str, Any] = {}
+    for name in params.get("required") or ():
+        prop = props.get(name) if isinstance(name, str) else None
+        kind = prop.get("type") if isinstance(prop, dict) else None
+        out[str(name)] = _SAMPLE.get(kind, "x") if isinstance(kind, str) else "x"
+    return out
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What the recipes need, all derived from the profile and the caller's tools."""
+
+    prof: Profile
+    deadline: int
+    latency: float
+    queued: str
+    working: str
+    cancelling: str
+    calls: tuple[FunctionCall, ...]  # one call per function tool, cycled for parallel calls
+
+    def call(self, i: int) -> FunctionCall:
+        return self.calls[i % len(self.calls)]
+
+
+def _ctx(prof: Profile, tools: Sequence[Json], arguments: Mapping[str, Any] | None) -> _Ctx:
+    run = prof.run
+    working = run.by_trigger[(run.initial, "start")].dest
+    functions = [t for t in tools if isinstance(t, dict) and t.get("type") == spec.PAUSING_TOOL_CALL_TYPE
+                 and isinstance(t.get("function"), dict) and isinstance(t["function"].get("name"), str)]
+    if not functions:
+        raise CheckError("check_client: tools must include at least one function tool "
+                         "({'type': 'function', 'function': {'name': ...}}) for the requires_action behaviours")
+    return _Ctx(
+        prof=prof,
+        deadline=spec.RUN_DEADLINE_SECONDS,
+        latency=1,
+        queued=run.initial,
+        working=working,
+        cancelling=run.by_trigger[(working, "cancel")].dest,
+        calls=tuple(FunctionCall(t["function"]["name"], _arguments(t, arguments)) for t in functions),
+    )
+
+
+# --- the recipes: how to make the simulator take each run transition ---------------------------
+
+_Recipe = Callable[[Transition, _Ctx], list[Behaviour]]
+
+
+def _say(seconds: float = 2) -> Say:
+    return Say(REPLY, duration=seconds)
+
+
+def _start(t: Transition, c: _Ctx) -> list[Behaviour]:
+    return [Behaviour("completes", "writes one message and completes", (_say(),))]
+
+
+def _complete(t: Transition, c: _Ctx) -> list[Behaviour]:
+    if t.source == c.working:
+        return _start(t, c)
+    # from cancelling: the cancel loses the race to the model's last step
+    return [Behaviour(
+        "cancel_loses_to_completion", "another party cancels while the last message is written; the run completes anyway",
+        (_say(2),), config={"cancel_race": True, "cancel_delay": 3}, cancel_in=c.working, cancel_after=1,
+        inferred=t.inferred)]
+
+
+def _require_action(t: Transition, c: _Ctx) -> list[Behaviour]:
+    one = CallFunctions((c.call(0),), duration=1)
+    parallel = CallFunctions(tuple(c.call(i) for i in range(3)), duration=1)
+    again = CallFunctions((c.call(1), c.call(2)), duration=1)
+    return [
+        Behaviour("requires_action", "calls one function, then answers with its output", (one, _say())),
+        Behaviour("requires_action_parallel", "calls three functions in parallel, then answers", (parallel, _say())),
+        Behaviour("requires_action_twice", "asks for tool outputs in two rounds (the second with parallel calls)",
+                  (one, again, _say())),
+    ]
+
+
+def _fail(t: Transition, c: _Ctx) -> list[Behaviour]:
+    if t.source == c.working:
+        # A step can only fail with the step error codes; the others fail the run before any step.
+        return [Behaviour(f"fails_{code}", f"fails with {code} while writing its reply",
+                          (Fail(code, during=Say(REPLY, duration=4), duration=2),))
+                if code in spec.STEP_ERROR_CODES else
+                Behaviour(f"fails_{code}", f"fails with {code} before writing anything", (Fail(code, duration=2),))
+                for code in spec.RUN_ERROR_CODES]
+    if t.source == c.queued:
+        return [Behaviour(f"fails_in_queue_{code}", f"fails with {code} before it starts",
+                          (Fail(code, in_queue=True, duration=1),), inferred=t.inferred)
+                for code in spec.RUN_ERROR_CODES]
+    return [Behaviour(
+        "cancel_loses_to_failure", "another party cancels; the run fails before the cancel takes effect",
+        (Fail(spec.RUN_ERROR_CODES[0], during=Say(REPLY, duration=4), duration=2),),
+        config={"cancel_race": True, "cancel_delay": 3}, cancel_in=c.working, cancel_after=1, inferred=t.inferred)]
+
+
+def _out_of_tokens(t: Transition, c: _Ctx) -> list[Behaviour]:
+    return [Behaviour(f"incomplete_{reason}", f"runs out of tokens ({reason}) while writing",
+                      (RunOutOfTokens(reason, during=Say(REPLY, duration=4), duration=2),))
+            for reason in spec.RUN_INCOMPLETE_REASONS]
+
+
+def _cancel(t: Transition, c: _Ctx) -> list[Behaviour]:
+    if t.source == c.queued:
+        script: tuple[Action, ...] = (QueueDelay(30), _say())
+    elif t.source in c.prof.run.paused:
+        script = (CallFunctions((c.call(0),), duration=1), _say())
+    else:
+        script = (Say(REPLY, duration=10),)
+    return [Behaviour(f"cancelled_while_{t.source}", f"another party cancels the run while it is {t.source}",
+                      script, cancel_in=t.source, cancel_after=0.5 if t.source != c.working else 2,
+                      inferred=t.inferred)]
+
+
+def _expire(t: Transition, c: _Ctx) -> list[Behaviour]:
+    if t.source == c.working:
+        return [Behaviour("expires_in_progress", "is still writing when the deadline passes",
+                          (Say(REPLY, duration=c.deadline + 60),))]
+    if t.source in c.prof.run.paused:
+        # The model asks for outputs half a second before the deadline: a poller next sees the run expired.
+        late = CallFunctions((c.call(0),), duration=c.deadline - c.latency - 0.5)
+        return [Behaviour(f"expires_in_{t.source}", "asks for tool outputs too late: the run expires before they can come",
+                          (late, _say()))]
+    if t.source == c.queued:
+        return [Behaviour("stalls_in_queue", "is never started: the run expires in the queue", (QueueStall(),),
+                          inferred=t.inferred)]
+    return [Behaviour(
+        "cancel_loses_to_deadline", "another party cancels one second before the deadline; the run expires first",
+        (Say(REPLY, duration=c.deadline + 60),), config={"cancel_race": True, "cancel_delay": 3},
+        cancel_in=c.working, cancel_after=c.deadline - c.latency - 1, inferred=t.inferred)]
+
+
+def _none(t: Transition, c: _Ctx) -> list[Behaviour]:
+    return []  # reached by the behaviours of other transitions (the client's own submit, the end of a cancel)
+
+
+RECIPES: Mapping[str, _Recipe] = {
+    "start": _start,
+    "complete": _complete,
+    "require_action": _require_action,
+    "submit_tool_outputs": _none,
+    "fail": _fail,
+    "run_out_of_tokens": _out_of_tokens,
+    "cancel": _cancel,
+    "finish_cancel": _none,
+    "expire": _expire,
+}
+"""Run trigger -> the behaviours that take its transitions."""
+
+
+def _tool_steps(c: _Ctx) -> list[Behaviour]:
+    """The built-in tools of the profile: each runs in a tool step before the reply."""
+    kinds = dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], c.prof.tool_call_types, strict=True))
+    out = []
+    if "code_interpreter" in kinds:
+        out.append(Behaviour("code_interpreter", "runs the code interpreter, then answers",
+                             (CodeInterpreter("print(6 * 7)", logs="42\n", duration=1), _say())))
+    if "file_search" in kinds:
+        out.append(Behaviour(kinds["file_search"], "searches the attached files, then answers",
+                             (FileSearch(duration=1), _say())))
+    return out
+
+
+def catalogue(version: str = spec.DEFAULT_VERSION, *, strict: bool = False, tools: Sequence[Json] | None = None,
+              arguments: Mapping[str, Any] | None = None) -> tuple[Behaviour, ...]:
+    """Every behaviour of the catalogue for API ``version``, in the spec's transition order.
+
+    ``strict`` leaves out the behaviours that take an edge graded ``inferred``.
+    ``tools``: the function tools whose names the scripted calls use (default
+    :func:`default_tools`); ``arguments``: function name -> the arguments to call
+    it with (default: a sample value for each required parameter).
+    """
+    prof = get_profile(version)
+    ctx = _ctx(prof, tools if tools is not None else default_tools(), arguments)
+    out: dict[str, Behaviour] = {}
+    for t in prof.run.transitions:
+        recipe = RECIPES.get(t.trigger)
+        if recipe is None:
+            continue  # no behaviour reaches it: the catalogue's coverage test names it
+        for b in recipe(t, ctx):
+            out.setdefault(b.name, b)
+        if t.trigger == "start":
+            for b in _tool_steps(ctx):
+                out.setdefault(b.name, b)
+    return tuple(b for b in out.values() if not (strict and b.inferred))
+
+
+def select(behaviours: Iterable[Behaviour], only: str | Sequence[str] | None) -> tuple[Behaviour, ...]:
+    """The behaviours whose names match ``only`` (shell-style patterns, e.g. ``"fails_*"``); all when None."""
+    import fnmatch
+
+    pool = tuple(behaviours)
+    if only is None:
+        return pool
+    patterns = [only] if isinstance(only, str) else list(only)
+    if not patterns or not all(isinstance(p, str) for p in patterns):
+        raise CheckError(f"only= takes a name pattern or a list of them, got {only!r}")
+    chosen = tuple(b for b in pool if any(fnmatch.fnmatchcase(b.name, p) for p in patterns))
+    if not chosen:
+        raise CheckError(f"no behaviour matches {', '.join(map(repr, patterns))}; known: "
+                         + ", ".join(b.name for b in pool))
+    return chosen

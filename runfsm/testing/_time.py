@@ -1,0 +1,131 @@
+"""Time during a check: sleeping advances the simulated clock; a wall-clock net catches spinning.
+
+``time.sleep``, ``asyncio.sleep`` and ``anyio.sleep`` (what the openai SDK's
+async helpers await) are replaced, for the duration of one check, by functions
+that advance the simulator's clock instead of waiting, so a loop that sleeps 10
+seconds between polls costs no wall time and its runs still move.
+
+The wall-clock net is the one place runfsm reads real time, and only to stop a
+test: a client that spins without calling the API or sleeping (``while
+run.status != "completed": pass``) never gives the simulator a chance to say
+anything, so a watchdog thread raises :class:`~runfsm.errors.ClientStuck` in the
+client's thread once it has made no call for ``wall_timeout`` seconds.  It can
+interrupt Python code only; a client blocked inside C code (a real socket read)
+is interrupted when that returns.  Nothing it reads reaches a trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ClientStuck
+
+__all__ = ["WallClockStuck", "simulated_sleep", "watchdog"]
+
+_REAL_ASYNCIO_SLEEP = asyncio.sleep
+_monotonic = time.monotonic  # kept before any patching, for the watchdog
+
+
+class WallClockStuck(ClientStuck):
+    """Raised by the watchdog into the client's thread (the interpreter builds it without arguments)."""
+
+    def __init__(self, message: str = "", **kwargs: Any) -> None:
+        super().__init__(message or "the client made no API call and did not sleep for too long (wall clock)",
+                         reason="wall_clock", **kwargs)
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"sleep length must be a number, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError("sleep length must be non-negative")
+    return value
+
+
+@contextmanager
+def simulated_sleep(advance: Callable[[float], object], on_sleep: Callable[[], None] | None = None) -> Iterator[None]:
+    """Within the block, sleeping (sync or async) calls ``advance(seconds)`` instead of waiting.
+
+    ``on_sleep`` runs before each sleep (the liveness watch uses it: a loop that only
+    sleeps after every run ended is as stuck as one that keeps polling).
+    """
+
+    def sleep(seconds: float) -> None:
+        if on_sleep is not None:
+            on_sleep()
+        advance(_seconds(seconds))
+
+    async def async_sleep(delay: float, result: Any = None) -> Any:
+        sleep(delay)
+        await _REAL_ASYNCIO_SLEEP(0)  # still yield to the event loop, as a real sleep does
+        return result
+
+    patched: list[tuple[Any, str, Any]] = [(time, "sleep", sleep), (asyncio, "sleep", async_sleep)]
+    anyio = sys.modules.get("anyio")
+    if anyio is not None:
+        patched.append((anyio, "sleep", async_sleep))
+    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patched]
+    for obj, name, value in patched:
+        setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        for obj, name, value in saved:
+            setattr(obj, name, value)
+
+
+class _Watchdog:
+    """Interrupts ``thread_id`` when ``progress()`` has not changed for ``timeout`` seconds."""
+
+    def __init__(self, timeout: float, progress: Callable[[], int], thread_id: int) -> None:
+        self.timeout = timeout
+        self.progress = progress
+        self.thread_id = thread_id
+        self.fired = False
+        self._lock = threading.Lock()
+        self._armed = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="runfsm-watchdog", daemon=True)
+
+    def _watch(self) -> None:
+        seen, since = self.progress(), _monotonic()
+        step = min(0.05, self.timeout / 4)
+        while not self._stop.wait(step):
+            now, current = _monotonic(), self.progress()
+            if current != seen:
+                seen, since = current, now
+            elif now - since >= self.timeout:
+                with self._lock:
+                    if self._armed:
+                        self.fired = True
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id),
+                                                                   ctypes.py_object(WallClockStuck))
+                return
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._armed = False
+            if self.fired:  # not raised yet (the client returned at that instant): drop it
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id), None)
+        self._stop.set()
+
+
+@contextmanager
+def watchdog(timeout: float | None, progress: Callable[[], int]) -> Iterator[_Watchdog | None]:
+    """Interrupt the current thread with :class:`WallClockStuck` if ``progress()`` stalls for ``timeout`` s."""
+    if timeout is None:
+        yield None
+        return
+    dog = _Watchdog(timeout, progress, threading.get_ident())
+    dog._thread.start()
+    try:
+        yield dog
+    finally:
+        dog.disarm()
