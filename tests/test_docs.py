@@ -286,3 +286,46 @@ def test_block_runs_as_shown(block: Block, tmp_path: Path, monkeypatch: pytest.M
             run_shell(b, tmp_path)
         else:
             run_toml(b)
+
+
+# -- measured figures: the README's Performance table is the one record; prose elsewhere quotes it ---------
+
+
+def _table_rows() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Performance"):]
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| case")]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "").split()[0])
+
+
+def _about(value: float) -> str:
+    """A figure as the prose quotes it: two significant digits, thousands separated (247,104 -> 250,000)."""
+    digits = len(str(int(value)))
+    return f"{round(value, 2 - digits):,.0f}"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_prose_quotes_the_measured_snapshot_rate() -> None:
+    (row,) = [r for r in _table_rows() if r[0].startswith("run snapshot: Tracker.feed")]
+    quoted = f"about {_about(_number(row[2]))} run snapshots per second"
+    assert quoted in _flat((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert quoted.replace("run snapshots", "polled run snapshots") in _flat(
+        (ROOT / "docs" / "validate.md").read_text(encoding="utf-8"))
+
+
+def test_prose_quotes_the_measured_simulator_figures() -> None:
+    rows = _table_rows()
+    per_event = [_number(r[1]) / 1000 for r in rows if r[0].startswith("simulator:") and "per clock event" in r[0]]
+    (memory,) = [r[0] for r in rows if r[0].startswith("memory: per simulated run")]
+    kib = re.search(r"\(([\d.]+) KiB per run", memory)
+    assert per_event and kib
+    text = _flat((ROOT / "docs" / "simulator.md").read_text(encoding="utf-8"))
+    assert f"about {kib.group(1)} KiB" in text
+    assert f"about {round(min(per_event))} to {round(max(per_event))} µs" in text
