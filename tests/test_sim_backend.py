@@ -173,8 +173,11 @@ def test_submit_refusals() -> None:
     assert err.value.message == f"Expected tool outputs for call_ids {calls}, got {calls[:1]}"
     assert sim.peek_run(run["id"])["status"] == "requires_action"  # nothing changed
     with pytest.raises(APIError) as err:
-        sim.submit_tool_outputs(thread, run["id"], tool_outputs=[{"tool_call_id": c} for c in calls] + [{"x": 1}])
+        sim.submit_tool_outputs(thread, run["id"], tool_outputs=[{"tool_call_id": c, "output": ""} for c in calls] + [{"x": 1}])
     assert err.value.param == "tool_outputs[3].tool_call_id"
+    with pytest.raises(APIError) as err:  # a missing output is not an empty one
+        sim.submit_tool_outputs(thread, run["id"], tool_outputs=[{"tool_call_id": c} for c in calls])
+    assert err.value.param == "tool_outputs[0].output" and err.value.status == 400
     submit_all(sim, thread, run["id"])
     with pytest.raises(APIError) as err:  # twice
         sim.submit_tool_outputs(thread, run["id"], tool_outputs=[{"tool_call_id": c, "output": "1"} for c in calls])

@@ -221,12 +221,12 @@ def test_running_out_of_tokens() -> None:
 
 
 def test_token_budgets_end_runs_incomplete() -> None:
-    sim, asst, thread = setup([Say("x" * 400, duration=10, completion_tokens=100)])
-    run = sim.create_run(thread, assistant_id=asst, max_completion_tokens=25)
+    sim, asst, thread = setup([Say("x" * 400, duration=10, completion_tokens=1024)])
+    run = sim.create_run(thread, assistant_id=asst, max_completion_tokens=256)  # the API's minimum
     sim.advance(20)
     r = sim.retrieve_run(thread, run["id"])
     assert r["incomplete_details"] == {"reason": "max_completion_tokens"}
-    assert r["usage"]["completion_tokens"] == 25
+    assert r["usage"]["completion_tokens"] == 256
     assert r["completed_at"] == START + 1 + 2.5 // 1  # a quarter of the budgeted writing time
     assert _text(sim.run_messages(run["id"])[0]) == "x" * 100
     sim, asst, thread = setup([Say("hi", prompt_tokens=5000)])

@@ -8,9 +8,11 @@ moves (``sim.advance(seconds)``) or while a stream is read.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
@@ -20,9 +22,10 @@ from ..lifecycle import profile as get_profile
 from .clock import Clock
 from .config import SimConfig
 from .engine import Engine
-from .errors import APIError, ScriptError
+from .errors import APIError, ScriptError, SimError, describe
 from .ids import IdMaker
 from .liveness import Liveness, Watch
+from .params import check_attachment_tools, check_json, check_number, check_run_option
 from .records import Assistant, File, Message, Run, Thread
 from .script import Action, CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens, Script, check_script
 from .stream import EventStream, Sink, StreamEvent
@@ -32,20 +35,11 @@ __all__ = ["Simulator"]
 
 Json = dict[str, Any]
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 _ROLES = ("user", "assistant")
 _ORDERS = ("asc", "desc")
 _METADATA_MAX = (16, 64, 512)  # keys, key length, value length
-_RUN_PARAM_TYPES: dict[str, tuple[type, ...]] = {
-    "temperature": (int, float),
-    "top_p": (int, float),
-    "max_completion_tokens": (int,),
-    "max_prompt_tokens": (int,),
-    "truncation_strategy": (dict,),
-    "response_format": (str, dict),
-    "tool_choice": (str, dict),
-    "parallel_tool_calls": (bool,),
-}
 
 
 def _bad(param: str, message: str) -> APIError:
@@ -54,6 +48,17 @@ def _bad(param: str, message: str) -> APIError:
 
 def _not_found(kind: str, obj_id: object) -> APIError:
     return APIError(404, f"No {kind} found with id '{obj_id}'.")
+
+
+def _locked(method: F) -> F:
+    """Hold the clock's lock for the whole call: to other threads each call happens at once or not yet."""
+
+    @functools.wraps(method)
+    def call(self: Simulator, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, call)
 
 
 def _check_metadata(metadata: object, param: str = "metadata") -> dict[str, str]:
@@ -99,11 +104,13 @@ class Simulator:
         self.clock = clock if clock is not None else Clock()
         if not isinstance(self.clock, Clock):
             raise TypeError(f"clock must be a runfsm.sim.Clock, got {type(self.clock).__name__}")
+        self._lock = self.clock.lock  # one lock per clock: its scheduled actions touch every simulator on it
         self.config = config if config is not None else SimConfig()
         if not isinstance(self.config, SimConfig):
             raise TypeError(f"config must be a SimConfig, got {type(self.config).__name__}")
         self.version = version
         self.profile = get_profile(version)
+        self._file_tools = tuple(k for k in self.profile.tool_call_types if k != spec.PAUSING_TOOL_CALL_TYPE)
         self._ids = IdMaker(random.Random(seed))
         self._wire = Wire(self.profile, keep_deadline_when_ended=self.config.keep_deadline_when_ended)
         self._assistants: dict[str, Assistant] = {}
@@ -124,6 +131,7 @@ class Simulator:
 
     # -- configuration -------------------------------------------------------------
 
+    @_locked
     def set_script(self, script: Script, *, assistant_id: str | None = None, assistant_name: str | None = None) -> None:
         """Choose what the model does in runs of one assistant (by id or name), or by default.
 
@@ -149,6 +157,7 @@ class Simulator:
         """
         return self._watch.stuck
 
+    @_locked
     def advance(self, seconds: float) -> int:
         """Move the clock forward, running what falls due (same as ``sim.clock.advance``)."""
         return self.clock.advance(seconds)
@@ -158,9 +167,15 @@ class Simulator:
             self.trace.append(obj)
         return obj
 
+    @_locked
     def export_jsonl(self, target: str | Path | IO[str]) -> int:
         """Write the trace as JSON Lines (UTF-8) to a path or text file; returns the number of lines."""
-        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in self.trace]
+        lines = []
+        for i, r in enumerate(self.trace):
+            try:  # allow_nan=False: a bare NaN is not JSON
+                lines.append(json.dumps(r, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n")
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise SimError(f"export_jsonl: trace record {i} is not JSON: {describe(str(exc), 200)}") from None
         if isinstance(target, (str, Path)):
             with open(target, "w", encoding="utf-8", newline="\n") as fh:
                 fh.writelines(lines)
@@ -170,6 +185,7 @@ class Simulator:
             raise TypeError(f"export_jsonl: expected a path or a text file, got {type(target).__name__}")
         return len(lines)
 
+    @_locked
     def timeline(self, run_id: str) -> list[tuple[float, str]]:
         """Every status the run has been in, with the simulated time it entered it."""
         run = self._any_run(run_id)
@@ -214,13 +230,16 @@ class Simulator:
         for i, t in enumerate(tools):
             kind = t.get("type") if isinstance(t, dict) else None
             if kind not in kinds:
-                raise _bad(f"{param}[{i}].type", f"Invalid value for '{param}[{i}].type': {kind!r}; expected one of {', '.join(kinds)}.")
+                raise _bad(f"{param}[{i}].type",
+                           f"Invalid value for '{param}[{i}].type': {describe(kind)}; expected one of {', '.join(kinds)}.")
             if kind == spec.PAUSING_TOOL_CALL_TYPE:
                 fn = t.get("function")
                 if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
                     raise _bad(f"{param}[{i}].function.name", f"Missing required parameter: '{param}[{i}].function.name'.")
+        check_json(tools, param)
         return list(tools)
 
+    @_locked
     def create_assistant(
         self,
         *,
@@ -242,13 +261,13 @@ class Simulator:
         for param, value in (("name", name), ("instructions", instructions), ("description", description)):
             if value is not None and not isinstance(value, str):
                 raise _bad(param, f"Invalid type for '{param}': expected a string, got {type(value).__name__}.")
-        options: tuple[tuple[str, object], ...] = (
-            ("temperature", temperature), ("top_p", top_p), ("response_format", response_format))
-        for option, given in options:
-            if given is not None and (isinstance(given, bool) or not isinstance(given, _RUN_PARAM_TYPES[option])):
-                raise _bad(option, f"Invalid type for '{option}': got {type(given).__name__}.")
+        check_number("temperature", temperature)
+        check_number("top_p", top_p)
+        if response_format is not None:
+            check_run_option("response_format", response_format, self.profile.tool_call_types)
         if tool_resources is not None and not isinstance(tool_resources, dict):
             raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
+        check_json(tool_resources, "tool_resources")
         a = Assistant(self._ids("assistant"), self.clock.timestamp, model)
         a.name = name
         a.description = description
@@ -265,10 +284,12 @@ class Simulator:
         self._assistants[a.id] = a
         return self._wire.assistant(a)
 
+    @_locked
     def retrieve_assistant(self, assistant_id: str) -> Json:
         self._watch.read()
         return self._wire.assistant(self._assistant(assistant_id))
 
+    @_locked
     def upload_file(self, *, filename: str, content: bytes, purpose: str) -> Json:
         """Keep a file in memory (for message attachments and citations)."""
         if not isinstance(filename, str) or not filename:
@@ -281,6 +302,7 @@ class Simulator:
         self._files[f.id] = f
         return self._wire.file(f)
 
+    @_locked
     def retrieve_file(self, file_id: str) -> Json:
         self._watch.read()
         f = self._files.get(file_id) if isinstance(file_id, str) else None
@@ -303,15 +325,18 @@ class Simulator:
             self._add_message(t, role, parts, attachments, meta_m)
         return t
 
+    @_locked
     def create_thread(self, *, messages: list[Json] | None = None, metadata: Mapping[str, str] | None = None,
                       tool_resources: Json | None = None, **extra: Any) -> Json:
         """Create a thread, optionally with initial messages (``{"role", "content", ...}``)."""
         return self._wire.thread(self._new_thread(messages, metadata, tool_resources))
 
+    @_locked
     def retrieve_thread(self, thread_id: str) -> Json:
         self._watch.read()
         return self._wire.thread(self._thread(thread_id))
 
+    @_locked
     def delete_thread(self, thread_id: str) -> Json:
         """Delete a thread, its messages and runs (an active run stops where it is)."""
         t = self._thread(thread_id)
@@ -361,7 +386,8 @@ class Simulator:
                     raise _bad(f"{p}attachments[{i}].file_id", f"Missing required parameter: '{p}attachments[{i}].file_id'.")
                 if fid not in self._files:
                     raise _not_found("file", fid)
-                atts.append({"file_id": fid, "tools": list(att.get("tools") or [])})
+                tools = check_attachment_tools(att.get("tools"), f"{p}attachments[{i}].tools", self._file_tools)
+                atts.append({"file_id": fid, "tools": tools})
         return role, parts, atts, _check_metadata(metadata, f"{p}metadata")
 
     def _add_message(self, t: Thread, role: str, parts: list[Json], attachments: list[Json],
@@ -379,6 +405,7 @@ class Simulator:
         self._messages[m.id] = m
         return m
 
+    @_locked
     def create_message(self, thread_id: str, *, role: str, content: str | list[Json],
                        attachments: list[Json] | None = None, metadata: Mapping[str, str] | None = None,
                        **extra: Any) -> Json:
@@ -390,6 +417,7 @@ class Simulator:
         m = self._add_message(t, role_, parts, atts, meta)
         return self._out(self._wire.message(m, self.clock.now))
 
+    @_locked
     def retrieve_message(self, thread_id: str, message_id: str) -> Json:
         self._watch.read()
         t = self._thread(thread_id)
@@ -423,6 +451,7 @@ class Simulator:
             page, more = seq[lo:min(hi, lo + limit)], lo + limit < hi
         return list_page([render(x) for x in page], more)
 
+    @_locked
     def list_messages(self, thread_id: str, *, order: str = "desc", limit: int = 20, after: str | None = None,
                       before: str | None = None, run_id: str | None = None) -> Json:
         """List a thread's messages (newest first by default), 20 a page."""
@@ -477,13 +506,23 @@ class Simulator:
                 raise ScriptError(f"script action {i} ({type(a).__name__}) {problem} (tools: {known})")
 
     def _run_options(self, a: Assistant, params: Mapping[str, Any]) -> Json | None:
-        given = {k: params[k] for k in _RUN_PARAM_TYPES if params.get(k) is not None}
+        given = {k: params[k] for k in RUN_OPTION_DEFAULTS if params.get(k) is not None}
         for k, v in given.items():
-            if (isinstance(v, bool) and k != "parallel_tool_calls") or not isinstance(v, _RUN_PARAM_TYPES[k]):
-                raise _bad(k, f"Invalid type for '{k}': got {type(v).__name__}.")
+            check_run_option(k, v, self.profile.tool_call_types)
         inherited = {"temperature": a.temperature, "top_p": a.top_p, "response_format": a.response_format}
         opts = {**RUN_OPTION_DEFAULTS, **inherited, **given}
         return None if opts == RUN_OPTION_DEFAULTS else opts
+
+    @contextmanager
+    def _refusable(self) -> Iterator[None]:
+        """A request that may still be refused after drawing ids or a stream number: a refusal gives them back."""
+        streams = self._streams
+        with self._ids.undoable():
+            try:
+                yield
+            except BaseException:
+                self._streams = streams
+                raise
 
     def _sink(self, stream: bool) -> Sink | None:
         if not stream:
@@ -496,7 +535,11 @@ class Simulator:
         a = self._assistant(assistant_id)
         if t.active_run is not None:
             raise APIError(400, spec.REFUSALS["thread_locked_run"].format(thread_id=t.id, run_id=t.active_run.id))
-        model = params.get("model") or a.model
+        model = params.get("model")
+        if model is None:
+            model = a.model
+        elif not isinstance(model, str) or not model:  # an empty model is refused, not replaced
+            raise _bad("model", f"Invalid value for 'model': {describe(model)}; expected a model name.")
         instructions = params.get("instructions")
         if instructions is None:
             instructions = a.instructions
@@ -523,10 +566,12 @@ class Simulator:
         added = [self._add_message(t, *s) for s in specs]
         try:
             self._engine.check_queue_fault(run, self._engine.peek(run))
-        except Exception:
+        except Exception as exc:
             for m in added:  # the run is refused: leave the thread as it was
                 t.messages.remove(m)
                 del self._messages[m.id]
+            if isinstance(exc, ScriptError):
+                raise ScriptError(f"{exc} (the run was not created)", action=exc.action) from exc.__cause__
             raise
         self._runs[run.id] = run
         if sink is not None:
@@ -540,14 +585,17 @@ class Simulator:
             return EventStream(self.clock, run, sink)
         return self._out(self._wire.run(run))
 
+    @_locked
     def create_run(self, thread_id: str, *, assistant_id: str, stream: bool = False,
                    **params: Any) -> Json | EventStream:
         """Create a run (``queued``); with ``stream=True``, an iterator of ``(event, data)`` pairs."""
         t = self._thread(thread_id)
         self._assistant(assistant_id)
-        sink = self._sink(stream)
-        return self._result(self._create_run(t, assistant_id, params, sink), sink)
+        with self._refusable():
+            sink = self._sink(stream)
+            return self._result(self._create_run(t, assistant_id, params, sink), sink)
 
+    @_locked
     def create_thread_and_run(self, *, assistant_id: str, thread: Mapping[str, Any] | None = None,
                               stream: bool = False, **params: Any) -> Json | EventStream:
         """Create a thread (``thread={"messages": [...], ...}``) and a run on it."""
@@ -555,27 +603,31 @@ class Simulator:
         if thread is not None and not isinstance(thread, Mapping):
             raise _bad("thread", "Invalid type for 'thread': expected an object.")
         body = thread or {}
-        t = self._new_thread(body.get("messages"), body.get("metadata"), body.get("tool_resources"))
-        sink = self._sink(stream)
-        prelude = ((self._engine.names.thread_created, self._wire.thread(t)),) if stream else ()
-        try:
-            run = self._create_run(t, assistant_id, params, sink, prelude)
-        except Exception:
-            self.delete_thread(t.id)
-            raise
-        return self._result(run, sink)
+        with self._refusable():
+            t = self._new_thread(body.get("messages"), body.get("metadata"), body.get("tool_resources"))
+            sink = self._sink(stream)
+            prelude = ((self._engine.names.thread_created, self._wire.thread(t)),) if stream else ()
+            try:
+                run = self._create_run(t, assistant_id, params, sink, prelude)
+            except Exception:
+                self.delete_thread(t.id)
+                raise
+            return self._result(run, sink)
 
+    @_locked
     def retrieve_run(self, thread_id: str, run_id: str) -> Json:
         run = self._run(thread_id, run_id)
         self._watch.retrieved(run)
         return self._out(self._wire.run(run))
 
+    @_locked
     def list_runs(self, thread_id: str, *, order: str = "desc", limit: int = 20, after: str | None = None,
                   before: str | None = None) -> Json:
         self._watch.read()
         t = self._thread(thread_id)
         return self._out(self._page(t.runs, self._wire.run, lambda r: r.id, order, limit, after, before))
 
+    @_locked
     def modify_run(self, thread_id: str, run_id: str, *, metadata: Mapping[str, str] | None = None) -> Json:
         """Replace the run's metadata (``None`` leaves it as it is)."""
         run = self._run(thread_id, run_id)
@@ -583,6 +635,7 @@ class Simulator:
             run.metadata = _check_metadata(metadata)
         return self._out(self._wire.run(run))
 
+    @_locked
     def cancel_run(self, thread_id: str, run_id: str) -> Json:
         """Ask to cancel: the run shows ``cancelling``, then ``cancelled`` after ``cancel_delay``.
 
@@ -597,6 +650,7 @@ class Simulator:
             self._engine.cancel(run)
         return self._out(self._wire.run(run))
 
+    @_locked
     def submit_tool_outputs(self, thread_id: str, run_id: str, *, tool_outputs: list[Json],
                             stream: bool = False) -> Json | EventStream:
         """Submit the outputs of every pending function call, in one request."""
@@ -609,9 +663,11 @@ class Simulator:
         outputs: dict[str, str] = {}
         for i, o in enumerate(tool_outputs):
             cid = o.get("tool_call_id") if isinstance(o, Mapping) else None
-            out = o.get("output", "") if isinstance(o, Mapping) else None
+            out = o.get("output") if isinstance(o, Mapping) else None
             if not isinstance(cid, str):
                 raise _bad(f"tool_outputs[{i}].tool_call_id", f"Missing required parameter: 'tool_outputs[{i}].tool_call_id'.")
+            if out is None:  # not "": a client that forgot the output has a bug to hear about
+                raise _bad(f"tool_outputs[{i}].output", f"Missing required parameter: 'tool_outputs[{i}].output'.")
             if not isinstance(out, str):
                 raise _bad(f"tool_outputs[{i}].output", f"Invalid type for 'tool_outputs[{i}].output': expected a string.")
             got.append(cid)
@@ -620,17 +676,26 @@ class Simulator:
         if len(got) != len(expected) or set(got) != set(expected):
             raise APIError(400, spec.REFUSALS["submit_missing_calls"].format(expected=expected, got=got))
         sink = self._sink(stream)
-        self._engine.submit(run, outputs, sink)
+        try:
+            self._engine.submit(run, outputs, sink)
+        except ScriptError:
+            raise  # not a refusal: the outputs were taken, then the run failed
+        except BaseException:
+            if sink is not None:  # refused before any change: the stream number was never used
+                self._streams -= 1
+            raise
         return self._result(run, sink)
 
     # -- run steps ----------------------------------------------------------------------------------
 
+    @_locked
     def list_run_steps(self, thread_id: str, run_id: str, *, order: str = "desc", limit: int = 20,
                        after: str | None = None, before: str | None = None, **extra: Any) -> Json:
         self._watch.read()
         run = self._run(thread_id, run_id)
         return self._out(self._page(run.steps, self._wire.step, lambda s: s.id, order, limit, after, before))
 
+    @_locked
     def retrieve_run_step(self, thread_id: str, run_id: str, step_id: str, **extra: Any) -> Json:
         self._watch.read()
         run = self._run(thread_id, run_id)
@@ -641,11 +706,13 @@ class Simulator:
 
     # -- introspection (not part of the API) ----------------------------------------------------------
 
+    @_locked
     def peek_steps(self, run_id: str) -> list[Json]:
         """The run's steps as the API would return them now, oldest first, without tracing them."""
         run = self._any_run(run_id)
         return [self._wire.step(s) for s in run.steps]
 
+    @_locked
     def peek_run(self, run_id: str) -> Json:
         """The run as the API would return it now, without recording it in the trace."""
         run = self._any_run(run_id)
@@ -656,6 +723,7 @@ class Simulator:
         """The file search tool's type in this API version (``file_search``; ``retrieval`` in v1)."""
         return self._wire.tool_type["file_search"]
 
+    @_locked
     def run_messages(self, run_id: str) -> list[Json]:
         """The messages the run wrote, oldest first, with their status keys (not traced)."""
         run = self._any_run(run_id)
@@ -663,6 +731,6 @@ class Simulator:
         return [self._wire.message(s.message, now, streamed=True) for s in run.steps if s.message is not None]
 
     def iter_runs(self) -> Iterator[tuple[str, str]]:
-        """``(run id, status)`` of every run, in creation order."""
-        for r in self._runs.values():
-            yield r.id, r.status
+        """``(run id, status)`` of every run, in creation order (as they were when called)."""
+        with self._lock:
+            return iter([(r.id, r.status) for r in self._runs.values()])

@@ -14,14 +14,14 @@ event does not depend on how many runs exist.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from .. import spec
 from ..errors import IllegalTransition
 from ..lifecycle import Lifecycle, Profile
 from .clock import Clock
 from .config import SimConfig
-from .errors import ScriptError
+from .errors import ScriptError, describe
 from .ids import IdMaker
 from .records import Message, Run, Step, Thread
 from .script import (
@@ -46,6 +46,9 @@ from .wire import Wire, step_type
 __all__ = ["Engine"]
 
 _END = object()  # a callable script said it is done
+
+MAX_ACTIONS_PER_SECOND = 1000
+"""A run taking more script actions than this within one second of simulated time is a runaway script."""
 
 
 class Engine:
@@ -208,11 +211,20 @@ class Engine:
             return cast("Action", script[run.cursor]) if run.cursor < len(script) else None
         if run.pending is None:
             fn = cast("Callable[[ScriptContext], Action | None]", script)
-            action = fn(self.context(run, extra))
+            try:
+                action = fn(self.context(run, extra))
+            except Exception as exc:  # the test author's bug: report it as such, with their traceback chained
+                text = str(exc)
+                raise ScriptError(
+                    f"run {run.id}: script action {run.cursor}: the script raised {type(exc).__name__}: "
+                    f"{text if len(text) <= 200 else text[:199] + '…'}",
+                    run_id=run.id, action=run.cursor,
+                ) from exc
             if action is not None and not isinstance(action, ACTION_TYPES):
                 raise ScriptError(
-                    f"run {run.id}: the script returned {action!r} for action {run.cursor}; "
-                    "expected an action (Say, CallFunctions, ...) or None to finish"
+                    f"run {run.id}: script action {run.cursor}: the script returned {describe(action)}; "
+                    "expected an action (Say, CallFunctions, ...) or None to finish",
+                    run_id=run.id, action=run.cursor,
                 )
             run.pending = _END if action is None else action
         return None if run.pending is _END else cast("Action", run.pending)
@@ -234,6 +246,7 @@ class Engine:
     # -- run creation and the queue ------------------------------------------------------
 
     def new_run(self, thread: Thread, assistant_id: str, script: Script) -> Run:
+        self.clock.check_after(self.config.deadline, "the run's deadline")  # before any change
         ts = self.clock.timestamp
         run = Run(self.ids("run"), thread, assistant_id, ts, self.queued, ts + self.config.deadline)
         run.script = script
@@ -299,7 +312,54 @@ class Engine:
         return prompt, action.estimate if completion is None else completion
 
     def _next(self, run: Run) -> None:
-        """Take the run's next action (the run is in progress)."""
+        """Take the run's next action (the run is in progress); a script error fails the run."""
+        index = run.cursor
+        try:
+            self._take_next(run)
+        except ScriptError as exc:  # (peek turns whatever a callable script raises into one)
+            if run.status in self.terminal:
+                raise
+            self.script_failed(run, exc, index)
+
+    def script_failed(self, run: Run, exc: ScriptError, index: int) -> NoReturn:
+        """End ``run`` as ``failed`` (``server_error``) after its script failed, then raise :class:`ScriptError`.
+
+        The run, its step and its message end as a server failure would end them (so the
+        thread unlocks and nothing stays scheduled); a ``queued`` run starts first, so
+        only strict edges are taken.
+        """
+        cause = str(exc)
+        for prefix in (f"run {run.id}: ", f"script action {index}: "):
+            if cause.startswith(prefix):
+                cause = cause[len(prefix):]
+        if run.status == self.queued:
+            self._move_run(run, "start")
+            run.started_at = self.clock.timestamp
+            self._emit_run(run)
+        error = ("server_error", f"The simulated model's script failed at action {index}.")
+        self._end_message(run.message, "fail")
+        if run.step is not None:
+            self._move_step(run.step, "fail", error)
+        self._move_run(run, "fail")
+        run.failed_at = self.clock.timestamp
+        run.last_error = error
+        self._emit_run(run)
+        raise ScriptError(
+            f"run {run.id}: script action {index}: {cause} (the run has failed with server_error)",
+            run_id=run.id, action=index,
+        ) from (exc.__cause__ or exc)  # the script's own exception, when it raised one
+
+    def _take_next(self, run: Run) -> None:
+        ts = self.clock.timestamp
+        if run.burst_at != ts:
+            run.burst_at = ts
+            run.burst = 0
+        run.burst += 1
+        if run.burst > MAX_ACTIONS_PER_SECOND:
+            raise ScriptError(
+                f"runaway script: more than {MAX_ACTIONS_PER_SECOND} actions within one second of simulated time "
+                "(durations of 0 or next to nothing); give the actions durations, or end the script"
+            )
         action = self._take(run)
         if action is None:
             self._move_run(run, "complete")
@@ -436,7 +496,11 @@ class Engine:
         run.step = None
         run.message = None
         if run.status == self.cancelling:  # cancel race: the model finished a step while the cancel was pending
-            if self.peek(run) is None and (run.status, "complete") in self.run_table:
+            try:
+                last = self.peek(run) is None
+            except ScriptError as exc:
+                self.script_failed(run, exc, run.cursor)
+            if last and (run.status, "complete") in self.run_table:
                 self._next(run)  # the cancel lost the race
             return
         self._next(run)
@@ -505,7 +569,11 @@ class Engine:
         ordered = tuple(outputs[cid] for cid in step.call_ids)
         new = tuple(ToolOutput(cid, c.name, c.arguments, out)
                     for cid, c, out in zip(step.call_ids, calls.calls, ordered, strict=True))
-        nxt = self.peek(run, new)  # before any change: a bad queue fault must not leave the run stuck
+        failure: ScriptError | None = None
+        try:
+            nxt = self.peek(run, new)  # before any change: a bad queue fault must not leave the run stuck
+        except ScriptError as exc:  # the script failed: the submit still happens, then the run fails at once
+            failure, nxt = exc, None
         self.check_queue_fault(run, nxt)
         run.tool_outputs = [*(run.tool_outputs or ()), *new]
         run.epoch += 1  # the deadline watch of requires_action is moot
@@ -518,11 +586,14 @@ class Engine:
         run.step = None
         self._move_run(run, "submit_tool_outputs")
         self._emit_run(run)
+        if failure is not None:
+            self.script_failed(run, failure, run.cursor)
         self._enqueue(run)
 
     def cancel(self, run: Run) -> None:
         """Move an active run to ``cancelling`` and schedule the end of the cancel."""
         self._refuse_inferred(run, "cancel", f"Cancelling a run that is {run.status!r}")
+        self.clock.check_after(self.config.cancel_delay, "SimConfig.cancel_delay")  # before any change
         if not self.config.cancel_race:
             run.epoch += 1  # the model stops here
             if run.message is not None:

@@ -119,7 +119,7 @@ class Step:
 
 class Run:
     __slots__ = (
-        "assistant_id", "base_prompt", "cancelled_at", "completed_at", "completion_tokens", "created_at",
+        "assistant_id", "base_prompt", "burst", "burst_at", "cancelled_at", "completed_at", "completion_tokens", "created_at",
         "cursor", "epoch", "expires_at", "failed_at", "history", "id", "incomplete_reason", "instructions",
         "last_error", "message", "metadata", "model", "options", "pending", "prompt_tokens", "script", "sink",
         "started_at", "status", "step", "steps", "thread", "tool_outputs", "tools",
@@ -148,6 +148,8 @@ class Run:
         self.base_prompt = 0
         self.script: Script = ()
         self.cursor = 0  # actions taken
+        self.burst = 0  # actions taken within the simulated second burst_at (a runaway script's bound)
+        self.burst_at = -1
         self.pending: object = None  # a callable script's next action, fetched early (or END)
         self.epoch = 0  # bumped when scheduled work is abandoned
         self.steps: list[Step] = []

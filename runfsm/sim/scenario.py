@@ -20,7 +20,10 @@ in a fresh :class:`Simulator` and checks its expectations.
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import inspect
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +56,20 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found]
 
-__all__ = ["Scenario", "ScenarioResult", "load_scenario", "parse_scenario", "run_scenario"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_POLLS", "Scenario", "ScenarioResult", "load_scenario", "parse_scenario",
+           "run_scenario"]
+
+MAX_BYTES = 1 << 20
+"""A scenario file may hold at most this many bytes (1 MiB; the seed scenarios are about 1 KB)."""
+
+MAX_DEPTH = 32
+"""Tables and arrays nest at most this deep in a scenario (a tool's JSON schema needs a handful)."""
+
+MAX_POLLS = 10_000
+"""The most retrieves one ``poll`` may make, and its default (``max_polls``)."""
+
+MAX_TOTAL_POLLS = 100_000
+"""The most retrieves all the ``poll`` actions of one scenario may make together: the trace stays finite."""
 
 Json = dict[str, Any]
 
@@ -83,7 +99,35 @@ _CLIENT_KEYS = {
     "list_run_steps": ("run", "order", "limit"),
 }
 _EXPECT_KEYS = ("run", "status", "history", "steps", "message")
+# Keyword arguments a create action passes itself: ``params`` may not set them too.
+_OWN_ARGUMENTS = {
+    do: frozenset(name for name, p in inspect.signature(getattr(Simulator, do)).parameters.items()
+                  if name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD)
+    for do in ("create_run", "create_thread_and_run")
+}
 _UNTIL = ("stop", "terminal")
+
+
+def _check_values(doc: object, source: str) -> None:
+    """Refuse what TOML allows but a scenario cannot use: dates and times, ``nan``/``inf``, deep nesting.
+
+    The simulator takes JSON (and a trace must export as JSON); naming the path makes the entry easy to find.
+    """
+    stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        here = where or "top level"
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{source}: {here}: nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+            raise ScenarioError(f"{source}: {here}: a TOML date or time ({value.isoformat()}) is not allowed here; "
+                                "write it as a string")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ScenarioError(f"{source}: {here}: {value!r} is not a usable number here")
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value))
 
 
 def _suggest(key: str, known: Sequence[str]) -> str:
@@ -216,10 +260,15 @@ class Scenario:
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Parse scenario TOML text; raises :class:`ScenarioError` naming ``source`` and the entry."""
     r = _Reader(source)
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"{source}: larger than a scenario may be ({MAX_BYTES:,} bytes)")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise ScenarioError(f"{source}: nested too deeply to read (a scenario nests at most {MAX_DEPTH} levels)") from None
+    _check_values(doc, source)
     r.table(doc, "top level", _TOP)
     version = r.get(doc, "version", "top level", str, spec.DEFAULT_VERSION)
     if version not in spec.VERSIONS:
@@ -283,6 +332,15 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
             r.get(c, key, where, kind)
         if c.get("until", "stop") not in _UNTIL:
             raise r.error(where, f"until must be one of {', '.join(_UNTIL)}, got {c['until']!r}")
+        if "every" in c and not c["every"] > 0:
+            raise r.error(where, f"every must be a positive number of seconds (a poll that lets no time pass sees "
+                          f"nothing new), got {c['every']!r}")
+        if "max_polls" in c and not 1 <= c["max_polls"] <= MAX_POLLS:
+            raise r.error(where, f"max_polls must be from 1 to {MAX_POLLS:,}, got {c['max_polls']!r}")
+        clash = sorted(_OWN_ARGUMENTS.get(do, frozenset()) & set(c.get("params", {})))
+        if clash:
+            raise r.error(where, f"params may not set {', '.join(map(repr, clash))}: the action passes it itself "
+                          "(use the action's own keys: thread, assistant, stream)")
         if do == "advance" and "seconds" not in c:
             raise r.error(where, "missing required key 'seconds'")
         if do == "submit_tool_outputs":
@@ -311,6 +369,10 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 
     seed = r.get(doc, "seed", "top level", int, 0)
     start = r.get(doc, "start", "top level", (int, float), DEFAULT_START)
+    try:
+        Clock(start)
+    except SimError as exc:
+        raise r.error("top level", f"start: {exc}") from None
     return Scenario(
         name=r.get(doc, "name", "top level", str, Path(source).stem),
         description=r.get(doc, "description", "top level", str, ""),
@@ -342,9 +404,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file must not exhaust memory
     except OSError as exc:
         raise ScenarioError(f"{p}: cannot read the scenario file: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ScenarioError(f"{p}: larger than a scenario may be ({MAX_BYTES:,} bytes)")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{p}: not UTF-8 text: {exc}") from None
     return parse_scenario(text, source=str(p))
@@ -385,6 +452,7 @@ class _Player:
         self.streams: dict[str, EventStream] = {}  # run id -> its open stream
         self.last_thread: str | None = None
         self.last_run: str | None = None
+        self.polls = 0  # retrieves made by poll actions so far (bounded by MAX_TOTAL_POLLS)
 
     def error(self, where: str, message: str) -> ScenarioError:
         return ScenarioError(f"{self.sc.source}: {where}: {message}")
@@ -452,18 +520,27 @@ class _Player:
 
     def setup(self) -> None:
         sim = self.sim
-        for f in self.sc.files:
-            self.files[f["name"]] = sim.upload_file(filename=f["name"], content=f["text"].encode("utf-8"),
-                                                    purpose=f["purpose"])["id"]
-        for a in self.sc.assistants:
-            tools = [{**t, "type": self._tool_name(t.get("type"))} if isinstance(t, dict) else t for t in a["tools"]]
-            made = sim.create_assistant(model=a["model"], name=a["name"], instructions=a["instructions"],
-                                        description=a["description"], tools=tools, metadata=a["metadata"])
-            self.result.assistants[a["name"]] = made["id"]
-            sim.set_script([self._resolve_action(x) for x in a["script"]], assistant_id=made["id"])
-        for t in self.sc.threads:
-            made = sim.create_thread(messages=self._wire_messages(t["messages"]), metadata=t["metadata"])
-            self.result.threads[t["name"]] = self.last_thread = made["id"]
+        where = "setup"
+        try:
+            for i, f in enumerate(self.sc.files):
+                where = f"files[{i}]"
+                self.files[f["name"]] = sim.upload_file(filename=f["name"], content=f["text"].encode("utf-8"),
+                                                        purpose=f["purpose"])["id"]
+            for i, a in enumerate(self.sc.assistants):
+                where = f"assistants[{i}]"
+                tools = [{**t, "type": self._tool_name(t.get("type"))} if isinstance(t, dict) else t for t in a["tools"]]
+                made = sim.create_assistant(model=a["model"], name=a["name"], instructions=a["instructions"],
+                                            description=a["description"], tools=tools, metadata=a["metadata"])
+                self.result.assistants[a["name"]] = made["id"]
+                sim.set_script([self._resolve_action(x) for x in a["script"]], assistant_id=made["id"])
+            for i, t in enumerate(self.sc.threads):
+                where = f"threads[{i}]"
+                made = sim.create_thread(messages=self._wire_messages(t["messages"]), metadata=t["metadata"])
+                self.result.threads[t["name"]] = self.last_thread = made["id"]
+        except APIError as exc:
+            raise self.error(where, f"the API refused: {exc}") from None
+        except SimError as exc:
+            raise self.error(where, str(exc)) from None
 
     def _drain(self) -> None:
         for run_id, s in list(self.streams.items()):
@@ -491,6 +568,10 @@ class _Player:
                 raise self.error(where, f"the API refused: {exc}") from None
             if exc.status != expect_error:
                 raise self.error(where, f"expected HTTP {expect_error}, got {exc}") from None
+        except ScenarioError:
+            raise
+        except SimError as exc:  # a clock move it cannot make, a script error: name the entry
+            raise self.error(where, str(exc)) from None
         else:
             if expect_error is not None:
                 raise self.error(where, f"expected HTTP {expect_error}, but the request succeeded")
@@ -567,11 +648,15 @@ class _Player:
             if sim.peek_run(run_id)["status"] in stop:
                 return
         every = c.get("every", 1)
-        for _ in range(c.get("max_polls", 10_000)):
+        max_polls = c.get("max_polls", MAX_POLLS)
+        for _ in range(max_polls):
+            if self.polls >= MAX_TOTAL_POLLS:
+                raise self.error(where, f"the scenario's polls made {MAX_TOTAL_POLLS:,} retrieves: the most it may make")
+            self.polls += 1
             if sim.retrieve_run(thread_id, run_id)["status"] in stop:
                 return
             sim.advance(every)
-        raise self.error(where, f"run {run_id} did not stop after {c.get('max_polls', 10_000)} polls")
+        raise self.error(where, f"run {run_id} did not stop after {max_polls:,} polls")
 
     def finish(self) -> None:
         for s in self.streams.values():  # read what is there; the runs go on without a client

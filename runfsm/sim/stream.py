@@ -76,10 +76,11 @@ class EventStream(Iterator[StreamEvent]):
     deleting its thread, just stops, without ``done``).
     """
 
-    __slots__ = ("_buf", "_clock", "_finished", "_run")
+    __slots__ = ("_buf", "_clock", "_finished", "_lock", "_run")
 
     def __init__(self, clock: Clock, run: Run, buf: Sink) -> None:
         self._clock = clock
+        self._lock = clock.lock  # reading moves the shared clock: one reader (or simulator call) at a time
         self._run = run
         self._buf = buf
         self._finished = False
@@ -103,33 +104,36 @@ class EventStream(Iterator[StreamEvent]):
         return self
 
     def __next__(self) -> StreamEvent:
-        buf = self._buf
-        while not buf:
-            if self._finished or self._run.sink is not buf:  # done was sent (or the stream was cut)
-                self._finished = True
-                raise StopIteration
-            if not self._clock.run_next():
-                self.close()
-                raise SimError(
-                    f"run {self._run.id} is {self._run.status!r} but nothing is scheduled on the clock; "
-                    "the stream cannot make progress"
-                )
-        return buf.popleft()
+        with self._lock:
+            buf = self._buf
+            while not buf:
+                if self._finished or self._run.sink is not buf:  # done was sent (or the stream was cut)
+                    self._finished = True
+                    raise StopIteration
+                if not self._clock.run_next():
+                    self.close()
+                    raise SimError(
+                        f"run {self._run.id} is {self._run.status!r} but nothing is scheduled on the clock; "
+                        "the stream cannot make progress"
+                    )
+            return buf.popleft()
 
     def available(self) -> list[StreamEvent]:
         """The events already sent, without moving the clock."""
-        out = list(self._buf)
-        self._buf.clear()
-        if self._run.sink is not self._buf:
-            self._finished = True
-        return out
+        with self._lock:
+            out = list(self._buf)
+            self._buf.clear()
+            if self._run.sink is not self._buf:
+                self._finished = True
+            return out
 
     def close(self) -> None:
         """Stop listening (the run goes on without a stream); unread events are dropped."""
-        if self._run.sink is self._buf:
-            self._run.sink = None
-        self._buf.clear()
-        self._finished = True
+        with self._lock:
+            if self._run.sink is self._buf:
+                self._run.sink = None
+            self._buf.clear()
+            self._finished = True
 
 
 def sse_text(events: Iterable[StreamEvent]) -> str:
