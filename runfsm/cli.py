@@ -32,6 +32,9 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--strict", action="store_true", help="inferred transitions are errors, not info")
         p.add_argument("--json", action="store_true", help="print the findings as JSON")
         p.add_argument("--separate", action="store_true", help="check each file on its own, not as one log")
+        from .validate.cli import add_arguments as _add_validate_arguments  # the validator's own options
+
+        _add_validate_arguments(p)
         p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
     elif name == "simulate":
         p.add_argument("file", nargs="?", metavar="FILE|NAME",

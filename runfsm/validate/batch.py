@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import spec
-from .findings import Report
-from .reader import read_path
+from .findings import InputError, Report
+from .reader import Bad
+from .records import MAX_RECORD, read_file
 from .tracker import Tracker
 
-__all__ = ["validate_paths", "validate_trace"]
+__all__ = ["empty_finding", "source_name", "validate_paths", "validate_trace"]
 
 
 def validate_trace(items: Iterable[object], strict: bool = False, version: str = spec.DEFAULT_VERSION) -> Report:
@@ -29,6 +30,9 @@ def validate_paths(
     version: str = spec.DEFAULT_VERSION,
     *,
     separate: bool = False,
+    allow_empty: bool = False,
+    max_record: int = MAX_RECORD,
+    jobs: int = 1,
 ) -> Report:
     """Check files (JSON Lines, JSON or SSE text, recognised by content; ``"-"`` is stdin).
 
@@ -36,20 +40,34 @@ def validate_paths(
     file and again in the next is one run.  Each SSE file is its own stream.
     ``separate=True`` checks every file on its own; the report's histories
     are then keyed ``"<file>#<run id>"``.  Unreadable input becomes findings
-    of kind ``"input"``; it never stops the other lines or files.
+    of kind ``"input"``; it never stops the other lines or files.  A file with
+    nothing in it is an ``input.empty`` finding unless ``allow_empty``; a record
+    longer than ``max_record`` bytes is an ``input.too_long`` finding.
+    ``jobs=N`` checks the threads in N processes (see
+    :mod:`runfsm.validate.parallel`); the report is the same as with one.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, not {jobs!r}")
+    if isinstance(max_record, bool) or not isinstance(max_record, int) or max_record < 1:
+        raise ValueError(f"max_record must be a positive number of bytes, not {max_record!r}")
+    if jobs > 1 and not separate and all(Path(p).is_file() for p in paths if str(p) != "-") and "-" not in map(str, paths):
+        # every process reads the files itself: standard input and pipes are read by one
+        from .parallel import validate_parallel
+
+        return validate_parallel(paths, jobs, strict=strict, version=version, allow_empty=allow_empty,
+                                 max_record=max_record)
     if not separate:
         tracker = Tracker(strict, version)
         for path in paths:
-            _feed_file(tracker, path)
+            _feed_file(tracker, path, allow_empty, max_record)
         tracker.close()
         return tracker.report()
     report = Report(strict=strict, version=version)
     for path in paths:
         tracker = Tracker(strict, version)
-        name = _feed_file(tracker, path)
+        name = _feed_file(tracker, path, allow_empty, max_record)
         tracker.close(source=name)
         one = tracker.report()
         report.findings.extend(one.findings)
@@ -58,10 +76,24 @@ def validate_paths(
     return report
 
 
-def _feed_file(tracker: Tracker, path: str | Path) -> str:
-    name = "<stdin>" if str(path) == "-" else str(path)
+def source_name(path: str | Path) -> str:
+    """How findings name a file (``"<stdin>"`` for ``"-"``)."""
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
+def empty_finding(name: str) -> Bad:
+    """The finding for an input with nothing in it."""
+    return Bad(InputError("nothing to check: the input is empty (pass --allow-empty, or allow_empty=True, "
+                          "if that is fine)", source=name, code="input.empty"))
+
+
+def _feed_file(tracker: Tracker, path: str | Path, allow_empty: bool = False, max_record: int = MAX_RECORD) -> str:
+    name = source_name(path)
     key = ("file", name)
     tracker.begin_stream(key)
-    tracker.feed_items(read_path(path), source=name, stream=key)
+    seen = tracker.feed_counted(read_file(path, max_record=max_record), source=name, stream=key)
+    if not seen and not allow_empty:
+        tracker.feed_items([empty_finding(name)], source=name, stream=key)
     tracker.end_stream(key, source=name)
     return name
+

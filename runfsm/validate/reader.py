@@ -22,9 +22,7 @@ line that lost its ``data: `` prefix.
 
 from __future__ import annotations
 
-import bisect
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -63,6 +61,7 @@ class Record(NamedTuple):
 
     value: Any
     line: int | None
+    raw: bytes | None = None  # the line it was parsed from, when it was one line on its own
 
 
 class Event(NamedTuple):
@@ -182,6 +181,18 @@ class SSEDecoder:
         self._pending = b""
         self._skipping = False  # inside an over-long line: drop bytes until its end
 
+    def has_event(self) -> bool:
+        """An event has begun (a name or data line) and not yet ended."""
+        return self._name is not None or bool(self._data)
+
+    def wants_data(self) -> bool:
+        """An ``event:`` line came and no ``data:`` line yet."""
+        return self._name is not None and not self._data
+
+    def close_event(self) -> list[Item]:
+        """End the pending event now (something other than SSE follows it)."""
+        return self._dispatch()
+
     def _dispatch(self) -> list[Item]:
         if self._name is None and not self._data:
             return []
@@ -279,138 +290,15 @@ class SSEDecoder:
 # --- whole inputs -----------------------------------------------------------------------
 
 
-def _lines(data: bytes, source: str | None) -> tuple[list[str], list[Bad]]:
-    """Split on \\n, \\r\\n or \\r and decode each line; undecodable lines become blank plus a Bad."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    out: list[str] = []
-    bad: list[Bad] = []
-    for n, raw in enumerate(data.splitlines(), 1):
-        try:
-            out.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            out.append("")
-            bad.append(Bad(InputError(f"not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})",
-                                      source=source, line=n, code="input.encoding")))
-    return out, bad
-
-
-def _is_sse(lines: list[str]) -> bool:
-    for text in lines:
-        if text.strip():
-            return text.lstrip("\ufeff").startswith(_SSE_PREFIXES)
-    return False
-
-
-def _read_sse(lines: list[str], bad: list[Bad], source: str | None) -> Iterator[Item]:
-    decoder = SSEDecoder(source)
-    bad_lines = {b.error.line: b for b in bad}
-    for n, text in enumerate(lines, 1):
-        if n in bad_lines:
-            yield from decoder.bad_line(bad_lines[n])
-            continue
-        yield from decoder.line(text, n)
-    yield from decoder.close()
-
-
-def _read_json_values(lines: list[str], bad: list[Bad], source: str | None) -> Iterator[Item]:
-    text = "\n".join(lines)
-    starts = [0]
-    for t in lines[:-1]:
-        starts.append(starts[-1] + len(t) + 1)
-    pending = sorted(bad, key=lambda b: b.error.line or 0)
-
-    def line_of(pos: int) -> int:
-        return bisect.bisect_right(starts, pos)
-
-    def flush_bad(upto: int) -> Iterator[Item]:
-        while pending and (pending[0].error.line or 0) <= upto:
-            yield pending.pop(0)
-
-    pos, size = 0, len(text)
-    while True:
-        while pos < size and text[pos] in _WS:
-            pos += 1
-        if pos >= size:
-            break
-        n = line_of(pos)
-        yield from flush_bad(n)
-        try:
-            value, end = _DECODER.raw_decode(text, pos)
-        except (ValueError, RecursionError) as exc:
-            where = n
-            if isinstance(exc, json.JSONDecodeError):
-                where = line_of(exc.pos)
-                if where > n and lines[where - 1][:1] in ("{", "["):
-                    # the value begun on line n never ended there (a truncated JSON Lines record):
-                    # report that line, and read on from the value starting on line `where`
-                    cut = starts[n - 1] + len(lines[n - 1])
-                    try:
-                        json.loads(text[pos:cut])
-                    except (ValueError, RecursionError) as inner:
-                        exc = inner
-                    if isinstance(exc, json.JSONDecodeError):
-                        exc = json.JSONDecodeError(exc.msg, lines[n - 1], exc.pos + (pos - starts[n - 1]))
-                    yield from flush_bad(n)
-                    yield Bad(InputError(_json_problem(exc), source=source, line=n))
-                    pos = starts[where - 1]
-                    continue
-                exc = json.JSONDecodeError(exc.msg, exc.doc[starts[where - 1]:], exc.pos - starts[where - 1])
-            yield from flush_bad(where)
-            yield Bad(InputError(_json_problem(exc), source=source, line=where))
-            pos = _resync(lines, starts, where + 1 if where > n else n + 1, size)
-            continue
-        # A value must end its line: anything after it on the same line is junk (JSON Lines
-        # holds one value per line; documents end their last line with their closing bracket).
-        line_end = text.find("\n", end)
-        line_end = size if line_end < 0 else line_end
-        rest = text[end:line_end]
-        if rest.strip(_WS):
-            last = line_of(end)
-            yield from flush_bad(last)
-            if isinstance(value, dict):
-                shown = rest.strip()
-                shown = shown if len(shown) <= 20 else shown[:20] + "..."
-                yield Bad(InputError(
-                    f"extra characters {shown!r} after the JSON object (column {end - starts[last - 1] + 1});"
-                    " the object was read anyway", source=source, line=last))
-                yield Record(value, n)
-            else:
-                yield Bad(InputError(f"not valid JSON: extra data (column {end - starts[last - 1] + 1})",
-                                     source=source, line=last))
-            pos = _resync(lines, starts, last + 1, size)
-            continue
-        yield Record(value, n)
-        pos = end
-    yield from pending
-
-
-def _resync(lines: list[str], starts: list[int], from_line: int, size: int) -> int:
-    """Where to read on after an unreadable value: the next line (1-based ``from_line`` or later)
-    that starts in column 0 with something other than the continuation of a pretty-printed
-    document (indentation, a closing bracket, a comma or a quoted key)."""
-    for i in range(from_line - 1, len(lines)):
-        first = lines[i][:1]
-        if first and first not in _CONTINUATION:
-            return starts[i]
-    return size
-
-
 def read_bytes(data: bytes, source: str | None = None) -> Iterator[Item]:
-    """Every record, event and unreadable line of one input, in order."""
-    lines, bad = _lines(data, source)
-    if _is_sse(lines):
-        yield from _read_sse(lines, bad, source)
-    else:
-        yield from _read_json_values(lines, bad, source)
+    """Every record, event and unreadable line of one input, in order (see :mod:`runfsm.validate.records`)."""
+    from .records import read_chunks
+
+    return read_chunks((data,), source)
 
 
 def read_path(path: str | Path) -> Iterator[Item]:
-    """:func:`read_bytes` of a file (``"-"`` reads standard input); unreadable files are a Bad item."""
-    name = str(path)
-    try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        yield Bad(InputError(f"cannot read the file: {exc.strerror or exc}", source=name, code="input.file"))
-        return
-    yield from read_bytes(data, "<stdin>" if name == "-" else name)
+    """Every item of a file, streamed (``"-"`` reads standard input); an unreadable file is a Bad item."""
+    from .records import read_file
+
+    return read_file(path)

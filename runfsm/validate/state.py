@@ -25,7 +25,8 @@ class RunState:
 
     __slots__ = (
         "active_after", "active_idx", "assistant_id", "channel", "created_at", "end_stamp", "first_idx", "history",
-        "id", "last_idx", "moves", "required_ids", "started_at", "status", "terminal_idx", "thread", "thread_id",
+        "id", "last_idx", "line", "moves", "problems", "required_ids", "snapshot", "source", "started_at", "status",
+        "terminal_idx", "thread", "thread_id",
     )
 
     def __init__(self, oid: str, idx: int, limit: int) -> None:
@@ -46,6 +47,10 @@ class RunState:
         self.terminal_idx = NEVER
         self.required_ids: frozenset[str] = frozenset()
         self.thread: ThreadState | None = None
+        self.source: str | None = None  # where the run was first seen (to name both places of a reused id)
+        self.line: int | None = None
+        self.snapshot: object = None  # the last snapshot read from a file, while the run is active
+        self.problems: tuple[Any, ...] = ()  # what its own checks found in that snapshot
 
 
 class ObjState:

@@ -108,6 +108,14 @@ class Tracker(StreamRules):
         keep_finished: int | None = None,
         history_limit: int = 1000,
     ) -> None:
+        if not isinstance(strict, bool):
+            raise ValueError(f"Tracker(strict=...) takes True or False, not {short(strict)}")
+        if keep_finished is not None and (isinstance(keep_finished, bool) or not isinstance(keep_finished, int)
+                                          or keep_finished < 0):
+            raise ValueError(f"Tracker(keep_finished=...) takes None (keep every finished run) or a count >= 0, "
+                             f"not {short(keep_finished)}")
+        if isinstance(history_limit, bool) or not isinstance(history_limit, int) or history_limit < 1:
+            raise ValueError(f"Tracker(history_limit=...) takes a number of moves >= 1, not {short(history_limit)}")
         self.strict = strict
         self.version = version
         self.profile = prof = profile(version)
@@ -135,6 +143,8 @@ class Tracker(StreamRules):
         self._threads: dict[str, ThreadState] = {}
         self._streams: dict[object, StreamState] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
+        self._tombstones: dict[str, str] = {}  # run id -> final status, for runs forgotten after they ended
+        self._from_files = False  # sources are files (feed_counted): an id in two files may be two runs
         self._count = 0
         self._last_bad = NEVER
         self._new: list[Finding] = []
@@ -237,6 +247,37 @@ class Tracker(StreamRules):
                 out += self._feed_bad(item, stream)
         return out
 
+    def feed_counted(self, items: Iterable[Item], *, source: str | None = None, stream: object = None) -> int:
+        """:meth:`feed_items` for a whole file: returns how many items there were, not the findings (they
+        are in :attr:`findings`), so a big file costs no list of its own."""
+        n = 0
+        feed = self.feed
+        self._from_files = True
+        for item in items:
+            n += 1
+            if item.__class__ is Record:
+                value = item.value
+                if value.__class__ is dict and value.get(OBJECT) == _RUN_OBJECT:
+                    self._poll(value, source, item.line)
+                else:
+                    feed(value, source=source, line=item.line)
+            else:
+                self.feed_items((item,), source=source, stream=stream)
+        return n
+
+    def _poll(self, d: dict[str, Any], source: str | None, line: int | None) -> None:
+        """A polled run read from a file: :meth:`feed`'s hot path, with the repeated-snapshot shortcut."""
+        new: list[Finding] = []
+        self._new = new
+        idx = self._count
+        self._count = idx + 1
+        try:
+            self._run(d, idx, source, line, idx - 1, None, None, True)
+        except Exception as exc:
+            self._internal(exc, idx, source, line)
+        if new:
+            self.findings.extend(new)
+
     def begin_stream(self, stream: object = None, *, after: int | None = None, single: bool = False) -> list[Finding]:
         """Start a new stream on ``stream``; the previous one there ends.
 
@@ -294,8 +335,14 @@ class Tracker(StreamRules):
         return list(self._runs)
 
     def forget(self, run_id: str) -> None:
-        """Drop a run's state, with its steps and messages (for a finished run)."""
+        """Drop a run's state, with its steps and messages (for a finished run).
+
+        A run that had ended keeps a tombstone (its id and final status, about 100 bytes), so a
+        later snapshot that leaves that status is still reported as ``run.terminal_left``."""
         state = self._runs.pop(run_id, None)
+        final = state.status if state is not None else None
+        if final is not None and final in self._run_lc.terminal:
+            self._tombstones[run_id] = final
         for child in self._children.pop(run_id, ()):
             self._steps.pop(child, None)
             self._messages.pop(child, None)
@@ -407,11 +454,17 @@ class Tracker(StreamRules):
 
     def _run(
         self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
-        st: StreamState | None, part: str | None,
+        st: StreamState | None, part: str | None, same: bool = False,
     ) -> None:
         rc = self._rc
         oid = d.get(ID)
         state = self._runs.get(oid) if oid.__class__ is str else None
+        if same and state is not None and state.snapshot is d:
+            # the very same line again (a poll loop): its own checks gave these problems last time
+            if state.problems:
+                self._problems(list(state.problems), state.id, "run", source, line, idx)
+            self._run_state(state, d, state.id, d[STATUS], idx, source, line, after, st, part)
+            return
         try:
             oid, status, problems = rc.inspect(d, source, line, keys=state is None)
         except InputError as exc:
@@ -427,15 +480,38 @@ class Tracker(StreamRules):
                 self._named_gap(st, "run", part, idx)
             return
         assert status is not None
-        get = d.get
-        check_lock = False
+        if state is not None and self._from_files and state.source != source and (
+                d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id):
+            self._id_reused(state, d, source, line, idx)
+            state = None
+        new = state is None
         if state is None:
             state = self._runs[oid] = RunState(oid, idx, self.history_limit)
-            state.thread_id = get(THREAD_ID)
-            state.assistant_id = get(ASSISTANT_ID)
-            state.created_at = get(CREATED_AT)
-            check_lock = True
-        else:
+            state.thread_id = d.get(THREAD_ID)
+            state.assistant_id = d.get(ASSISTANT_ID)
+            state.created_at = d.get(CREATED_AT)
+            state.source, state.line = source, line
+            if self._tombstones:
+                final = self._tombstones.pop(oid, None)
+                if final is not None:  # a run evicted after it ended: it is still over
+                    state.status = final
+                    state.history.append(final)
+                    state.terminal_idx = NEVER + 1
+                    new = False
+        if same:
+            state.snapshot = d
+            state.problems = tuple(p for p in problems if p.code != "run.missing_keys")
+        self._run_state(state, d, oid, status, idx, source, line, after, st, part, new)
+
+    def _run_state(
+        self, state: RunState, d: dict[str, Any], oid: str, status: str, idx: int, source: str | None,
+        line: int | None, after: int, st: StreamState | None, part: str | None, new: bool = False,
+    ) -> None:
+        """The run's status, history, timestamps and thread lock, once its own fields are checked."""
+        lc = self._run_lc
+        get = d.get
+        check_lock = new
+        if not new:
             if (get(CREATED_AT) != state.created_at or get(THREAD_ID) != state.thread_id
                     or get(ASSISTANT_ID) != state.assistant_id):
                 self._immutables(state, d, source, line, idx)
@@ -489,6 +565,8 @@ class Tracker(StreamRules):
                 if ids:
                     state.required_ids = ids
         else:
+            state.snapshot = None  # an ended run is polled no more: keep it small
+            state.problems = ()
             if state.terminal_idx == NEVER:
                 state.terminal_idx = idx
                 if self.keep_finished is not None:
@@ -511,6 +589,20 @@ class Tracker(StreamRules):
             self._thread_lock(state, source, line, idx)
         if self.keep_finished is not None and len(self._finished) > self.keep_finished:
             self.forget(next(iter(self._finished)))
+
+    def _id_reused(self, state: RunState, d: Mapping[str, Any], source: str | None, line: int | None, idx: int) -> None:
+        """One id, two runs (different files, different thread or creation time): said once, then the new
+        one is tracked on its own instead of as a run that changed its identity."""
+        here = f"{source}:{line}" if line is not None else source
+        there = f"{state.source}:{state.line}" if state.line is not None else state.source
+        self._emit("run.id_reused", ERROR,
+                   f"run id {state.id} names two different runs: in {there} it is on thread "
+                   f"{short(state.thread_id)} created at {short(state.created_at)}, in {here} on thread "
+                   f"{short(d.get(THREAD_ID))} created at {short(d.get(CREATED_AT))}. If these files come from "
+                   "separate sessions or systems, check them with --separate (validate_paths(..., separate=True))",
+                   state.id, "run", source, line, idx)
+        self.forget(state.id)
+        self._tombstones.pop(state.id, None)
 
     def _immutables(self, state: RunState, d: Mapping[str, Any], source: str | None, line: int | None, idx: int) -> None:
         for field in spec.RUN_IMMUTABLE_FIELDS:
