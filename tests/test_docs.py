@@ -320,12 +320,21 @@ def test_prose_quotes_the_measured_snapshot_rate() -> None:
         (ROOT / "docs" / "validate.md").read_text(encoding="utf-8"))
 
 
+def _agrees(quoted: float, measured: float) -> bool:
+    """A quoted figure is the measured one rounded (to whole units or one decimal)."""
+    return any(abs(quoted - round(measured, digits)) < 1e-9 for digits in (0, 1))
+
+
 def test_prose_quotes_the_measured_simulator_figures() -> None:
     rows = _table_rows()
     per_event = [_number(r[1]) / 1000 for r in rows if r[0].startswith("simulator:") and "per clock event" in r[0]]
-    (memory,) = [r[0] for r in rows if r[0].startswith("memory: per simulated run")]
-    kib = re.search(r"\(([\d.]+) KiB per run", memory)
-    assert per_event and kib
+    memory = [m for r in rows if r[0].startswith("memory: per simulated run")
+              for m in re.findall(r"\(([\d.]+) KiB per run", r[0])]
     text = _flat((ROOT / "docs" / "simulator.md").read_text(encoding="utf-8"))
-    assert f"about {kib.group(1)} KiB" in text
-    assert f"about {round(min(per_event))} to {round(max(per_event))} µs" in text
+    for quoted in re.findall(r"about ([\d.]+) KiB", text):
+        assert memory, f"simulator.md quotes {quoted} KiB per run; the README's table measures none"
+        assert _agrees(float(quoted), float(memory[0])), f"simulator.md: {quoted} KiB, measured {memory[0]} KiB"
+    for low, high in re.findall(r"about (\d+) to (\d+) µs", text):
+        assert per_event, f"simulator.md quotes {low} to {high} µs; the README's table measures none"
+        assert (_agrees(float(low), min(per_event)) and _agrees(float(high), max(per_event))), (
+            f"simulator.md: {low} to {high} µs per event, measured {min(per_event):.1f} to {max(per_event):.1f}")
