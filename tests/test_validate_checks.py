@@ -225,10 +225,21 @@ def test_wrong_types_and_missing_keys_make_the_object_unreadable(key: str, bad: 
     assert (f.code, f.kind, f.source, f.line, f.severity) == (code, "input", "f.jsonl", 3, "error")
 
 
-def test_huge_integers_are_fine_where_an_int_is_expected() -> None:
-    d = legal("v2", "run", "completed")
-    d["completed_at"] = 10 ** 30
-    assert validate_trace([d]).findings == []
+@pytest.mark.parametrize("kind", ["run", "run_step", "message"])
+def test_a_timestamp_no_clock_can_hold_is_an_error(kind: str) -> None:
+    # 10**400, negative, beyond year 9999: read without a crash, reported once each, the rest still checked
+    for value in (10 ** 400, -1, 253_402_300_800):
+        d = legal("v2", kind, "completed")
+        d["created_at"] = value
+        found = validate_trace([d]).findings
+        assert [f.code for f in found if f.code.endswith("timestamp_range")] == [f"{kind}.timestamp_range"]
+        assert "no clock can hold" in found[0].message and len(found[0].message) < 400
+    d = legal("v2", kind, "completed")
+    d["created_at"] = 253_402_300_799  # the last second of year 9999 is fine
+    assert not [f for f in validate_trace([d]).findings if f.code.endswith("timestamp_range")]
+    d["created_at"] = 1.5  # a float with a fraction is no Unix time either
+    (f,) = validate_trace([d]).findings
+    assert f.code == "input.type" and "integer Unix time" in f.message
 
 
 def test_a_step_needs_its_run_id() -> None:

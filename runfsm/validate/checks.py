@@ -47,6 +47,9 @@ MESSAGE_CREATION, MESSAGE_ID = "message_creation", "message_id"
 
 KIND_LABEL = {"run": "run", "run_step": "run step", "message": "message"}
 
+LATEST_TIME = 253_402_300_799
+"""9999-12-31T23:59:59Z: the last second a calendar date can name (timestamps are Unix seconds, never negative)."""
+
 _SPEC_RULES: Mapping[str, tuple[spec.FieldRule, ...]] = {
     "run": spec.RUN_FIELD_RULES,
     "run_step": spec.STEP_FIELD_RULES,
@@ -168,14 +171,20 @@ class ObjectChecks:
             raise InputError(f"run step {oid} has no string 'run_id'", source=source, line=line, object_id=oid,
                              code="input.missing_key" if get(RUN_ID) is None else "input.type")
         created = get(CREATED_AT)
-        if created is not None and created.__class__ is not int:
-            self._bad_type(oid, CREATED_AT, created, int, source, line)
+        odd: list[str] = []  # timestamps no clock can hold
+        if created is not None:
+            if created.__class__ is not int:
+                self._bad_type(oid, CREATED_AT, created, int, source, line)
+            if not 0 <= created <= LATEST_TIME:
+                odd.append(CREATED_AT)
         early = False
         for key in self.later_stamps:
             v = get(key)
             if v is not None:
                 if v.__class__ is not int:
                     self._bad_type(oid, key, v, int, source, line)
+                if not 0 <= v <= LATEST_TIME:
+                    odd.append(key)
                 if created is not None and v < created:
                     early = True
         for key in self.str_keys:
@@ -190,6 +199,11 @@ class ObjectChecks:
                 if v.__class__ is not dict:
                     self._bad_type(oid, key, v, dict, source, line)
         out: list[Problem] = []
+        for key in odd:
+            out.append(Problem(
+                f"{self.kind}.timestamp_range", ERROR,
+                f"{self.label} {oid}: {key} is {short(get(key))}, which no clock can hold; expected a Unix time in "
+                f"whole seconds from 0 to {LATEST_TIME} (the end of year 9999)"))
         rules = self.rules.get(status)  # type: ignore[arg-type]
         if rules is None:
             if status is not None:
@@ -300,7 +314,7 @@ class ObjectChecks:
                 else:
                     for call in calls:
                         kind = call.get(TYPE) if isinstance(call, dict) else None
-                        if kind not in self.tool_call_types:
+                        if kind.__class__ is not str or kind not in self.tool_call_types:
                             out.append(_domain("run_step", oid, "tool call type", kind, tuple(sorted(self.tool_call_types))))
                             break
         error = get(LAST_ERROR)

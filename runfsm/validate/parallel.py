@@ -37,7 +37,7 @@ from .findings import Finding, Report
 from .reader import Bad, Event, Record
 from .records import MAX_RECORD, read_file
 from .state import DONE, FRESH, NEVER, OPEN, StreamState
-from .tracker import Tracker
+from .tracker import Tracker, stream_key
 
 __all__ = ["merge", "thread_partition", "validate_parallel"]
 
@@ -144,11 +144,7 @@ class _Router:
         width = len(value) if isinstance(value, list) and len(value) > 1 else 1
         self.count += width
         if value.__class__ is dict and value.get("object") is None and "event" in value and "data" in value:
-            key = value.get("stream")
-            try:
-                hash(key)
-            except TypeError:
-                key = repr(key)
+            key = stream_key(value.get("stream"))
             self.event(key, value["event"], value["data"], idx, source, ("r", idx, item, source))
             return
         target = self.owner_of(value[0] if isinstance(value, list) and value else value)

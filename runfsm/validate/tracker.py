@@ -75,7 +75,16 @@ from .reader import Bad, Event, Item, Record, coerce, read_bytes
 from .state import NEVER, OPEN, ObjState, RunState, StreamState, ThreadState
 from .streams import CREATED, StreamRules, ev, str_or_none
 
-__all__ = ["Tracker"]
+__all__ = ["Tracker", "stream_key"]
+
+
+def stream_key(stream: object) -> object:
+    """A stream key usable as one: an unhashable value (a list, a dict) stands for itself by its repr."""
+    try:
+        hash(stream)
+    except TypeError:
+        return f"{type(stream).__name__}:{short(stream, 200)}"
+    return stream
 
 _KIND_OF_OBJECT = {v: k for k, v in spec.OBJECT_TYPES.items()}
 _LIST = "list"
@@ -213,7 +222,7 @@ class Tracker(StreamRules):
         self._new = new
         idx = self._count
         self._count += 1
-        self._guarded(idx, source, line, self._event, event, data, idx, source, line, stream, after, False)
+        self._guarded(idx, source, line, self._event, event, data, idx, source, line, stream_key(stream), after, False)
         self.findings.extend(new)
         return new
 
@@ -222,7 +231,7 @@ class Tracker(StreamRules):
         data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
         out: list[Finding] = []
         out += self.begin_stream(stream)
-        out += self.feed_items(read_bytes(data, source), source=source, stream=stream)
+        out += self.feed_items(read_bytes(data, source), source=source, stream=stream_key(stream))
         out += self.end_stream(stream, source=source)
         return out
 
@@ -230,6 +239,7 @@ class Tracker(StreamRules):
         self, items: Iterable[Item], *, source: str | None = None, stream: object = None
     ) -> list[Finding]:
         """Items from :mod:`runfsm.validate.reader`: records, SSE events (on ``stream``) and unreadable lines."""
+        stream = stream_key(stream)
         out: list[Finding] = []
         for item in items:
             if isinstance(item, Record):
@@ -286,6 +296,7 @@ class Tracker(StreamRules):
         stream may open inside it.  Otherwise (a file of responses back to back)
         a new stream may follow ``done``, or begin where an abandoned one stopped.
         """
+        stream = stream_key(stream)
         out = self.end_stream(stream) if stream in self._streams and self._streams[stream].state == OPEN else []
         st = self._streams.get(stream)
         if st is None:
@@ -297,7 +308,7 @@ class Tracker(StreamRules):
 
     def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
         """The response on ``stream`` ended; a stream cut short of ``done`` is noted (info) and closed."""
-        st = self._streams.pop(stream, None)
+        st = self._streams.pop(stream_key(stream), None)
         if st is None or st.state != OPEN:
             return []
         new = self._unterminated(st, source, self._count - 1)
@@ -424,11 +435,7 @@ class Tracker(StreamRules):
                 self._add(InputError(f"event record whose 'event' is {type_name(name)}, not a string",
                                      source=source, line=line, code="input.type").finding(idx))
                 return
-            stream = value.get("stream")
-            try:
-                hash(stream)
-            except TypeError:
-                stream = repr(stream)
+            stream = stream_key(value.get("stream"))
             self._event(name, value["data"], idx, source, line, stream, None, False)
             return
         self._object(value, idx, source, line, after)
