@@ -25,7 +25,7 @@ from ..errors import RunfsmError
 from ..lifecycle import Lifecycle, profile
 from .dot import combined_dot, lifecycle_dot
 from .mermaid import combined_mermaid, lifecycle_mermaid
-from .overlay import Overlay, TraceError, overlays_from_trace, safe_name
+from .overlay import Overlay, TraceError, overlays_from_trace, trace_stem
 from .render import RENDERERS, RenderError, find_renderer, render
 
 __all__ = [
@@ -158,19 +158,27 @@ def write_all(
     else:
         run = profile(version).run
         suffix = names["run"][len("run"):]
+        taken: set[str] = set()
         for run_id, ov in overlays_from_trace(Path(trace), run).items():
-            jobs.append((f"trace-{safe_name(run_id)}{suffix}", to_dot(run, overlay=ov), to_mermaid(run, overlay=ov)))
+            stem = trace_stem(run_id)
+            if stem.casefold() in taken:  # run_A and run_a are one file on a case-insensitive file system
+                stem = trace_stem(run_id, hashed=True)
+            taken.add(stem.casefold())
+            jobs.append((f"trace-{stem}{suffix}", to_dot(run, overlay=ov), to_mermaid(run, overlay=ov)))
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DiagramError(f"cannot create output directory {str(out)!r}: {exc.strerror or exc}") from None
     written: list[Path] = []
+    failed: list[str] = []
     for stem, dot, mermaid in jobs:
         try:
             written += _write(out, stem, fmts, dot, mermaid, renderer)
-        except OSError as exc:
-            raise DiagramError(f"cannot write {stem} into {str(out)!r}: {exc.strerror or exc}") from None
+        except OSError as exc:  # one diagram that cannot be written does not stop the others
+            failed.append(f"cannot write {stem} into {str(out)!r}: {exc.strerror or exc}")
+    if failed:
+        raise DiagramError("; ".join(failed[:3]) + (f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""))
     return written
 
 

@@ -73,6 +73,7 @@ def validate_paths(
         report.findings.extend(one.findings)
         report.histories.update({f"{name}#{k}": v for k, v in one.histories.items()})
         report.transitions.update({f"{name}#{k}": v for k, v in one.transitions.items()})
+        report.unknown_statuses.update({f"{name}#{k}": v for k, v in one.unknown_statuses.items()})
     return report
 
 

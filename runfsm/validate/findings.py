@@ -107,7 +107,8 @@ class Report:
 
     ``histories`` maps each run id to its observed statuses (consecutive repeats
     collapsed); ``transitions`` maps it to the observed moves
-    ``(source, dest, legal)`` in order.
+    ``(source, dest, legal)`` in order; ``unknown_statuses`` maps a run id to the
+    statuses the lifecycle does not know that it was seen in, with counts.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -115,6 +116,7 @@ class Report:
     transitions: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
     strict: bool = False
     version: str = "v2"
+    unknown_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

@@ -251,13 +251,13 @@ class _Worker:
                 self.tagged.append((step, sub + 1, f))
             del findings[before:]
 
-    def result(self) -> tuple[list[tuple[int, int, Finding]], list[tuple[int, str, list[str], Any]]]:
+    def result(self) -> tuple[list[tuple[int, int, Finding]], list[tuple[int, str, list[str], Any]], Any]:
         runs = [(s.first_idx, rid, list(s.history), list(s.moves)) for rid, s in self.tracker._runs.items()]
-        return self.tagged, runs
+        return self.tagged, runs, self.tracker._unknown
 
 
 def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str, allow_empty: bool,
-           max_record: int, fast: bool | None) -> tuple[list[tuple[int, int, Finding]], list[Any]]:
+           max_record: int, fast: bool | None) -> tuple[list[tuple[int, int, Finding]], list[Any], Any]:
     """Read everything; check the threads of worker ``me``."""
     worker = _Worker(strict, version, fast)
     router = _Router(jobs, me, worker)
@@ -282,8 +282,8 @@ def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str,
         router.end(key, name)
     for open_key in list(router.keys):
         router.end(open_key, None)
-    tagged, runs = worker.result()
-    return router.findings + tagged, runs
+    tagged, runs, unknown = worker.result()
+    return router.findings + tagged, runs, unknown
 
 
 def _child() -> None:
@@ -331,23 +331,27 @@ def validate_parallel(
     return merge(results, strict=strict, version=version)
 
 
-def merge(results: Sequence[tuple[list[tuple[int, int, Finding]], list[Any]]], *, strict: bool,
+def merge(results: Sequence[tuple[list[tuple[int, int, Finding]], list[Any], Any]], *, strict: bool,
           version: str) -> Report:
     """The workers' shares as one report: findings in step order, runs in the order first seen."""
     tagged: list[tuple[int, int, Finding]] = []
     runs: list[tuple[int, str, list[str], list[tuple[str, str, bool]]]] = []
-    for found, worker_runs in results:
+    unknown: dict[str, dict[str, int]] = {}
+    for found, worker_runs, worker_unknown in results:
         tagged += found
         runs += worker_runs
+        unknown.update(worker_unknown)
     tagged.sort(key=lambda t: (t[0], t[1]))
     runs.sort(key=lambda r: r[0])
-    return Report.build(
+    report = Report.build(
         [f for _, _, f in tagged],
         {rid: h for _, rid, h, _ in runs},
         {rid: m for _, rid, _, m in runs},
         strict=strict,
         version=version,
     )
+    report.unknown_statuses = unknown
+    return report
 
 
 if __name__ == "__main__":

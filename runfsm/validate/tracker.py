@@ -153,6 +153,7 @@ class Tracker(StreamRules):
         self._streams: dict[object, StreamState] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._tombstones: dict[str, str] = {}  # run id -> final status, for runs forgotten after they ended
+        self._unknown: dict[str, dict[str, int]] = {}  # run id -> unknown statuses seen, with counts
         self._from_files = False  # sources are files (feed_counted): an id in two files may be two runs
         self._count = 0
         self._last_bad = NEVER
@@ -372,13 +373,24 @@ class Tracker(StreamRules):
 
     def report(self) -> Report:
         """Everything so far as a :class:`Report`."""
-        return Report.build(
+        report = Report.build(
             self.findings,
             {rid: list(s.history) for rid, s in self._runs.items()},
             {rid: list(s.moves) for rid, s in self._runs.items()},
             strict=self.strict,
             version=self.version,
         )
+        report.unknown_statuses = {rid: dict(seen) for rid, seen in self._unknown.items()}
+        return report
+
+    def _note_unknown(self, oid: str, status: str) -> None:
+        """Count a status the lifecycle does not know, for the picture of the run (a few per run, cut short)."""
+        seen = self._unknown.get(oid)
+        if seen is None:
+            seen = self._unknown[oid] = {}
+        key = status if len(status) <= 80 else status[:77] + "..."
+        if key in seen or len(seen) < 8:
+            seen[key] = seen.get(key, 0) + 1
 
     # === plumbing =============================================================================
 
@@ -483,6 +495,8 @@ class Tracker(StreamRules):
             self._problems(problems, oid, "run", source, line, idx)
         lc = self._run_lc
         if status not in lc.statuses:
+            if status is not None:
+                self._note_unknown(oid, status)
             if st is not None and part is not None:
                 self._named_gap(st, "run", part, idx)
             return
