@@ -34,7 +34,7 @@ from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim.clock import DEFAULT_START
 from ..sim.errors import ScriptError
 from ._catalogue import Behaviour, CheckError, catalogue, default_tools, select
-from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome
+from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome, clean
 from ._time import WallClockStuck, simulated_sleep, watchdog
 
 __all__ = ["PROVIDED", "BehaviourCase", "Options", "acheck_client", "check_behaviour", "check_client", "options"]
@@ -257,7 +257,7 @@ def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
                           "tools= (your function definitions), or create runs with the assistant_id it provides")
     elif error is not None and not isinstance(error, opts.raises):
         outcome.verdict = CRASHED
-        outcome.detail = f"{type(error).__name__}: {error}"
+        outcome.detail = clean(f"{type(error).__name__}: {error}", 500)  # the client's words: one escaped line
     else:
         active = [run_id for run_id, h in runs.items() if h and h[-1][1] in sim.profile.run.active]
         if opts.must_finish and active:
@@ -270,7 +270,8 @@ def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
                 try:
                     verdict = check(outcome)
                 except AssertionError as exc:
-                    outcome.verdict, outcome.detail = UNEXPECTED, f"expect failed: {exc}" if str(exc) else "expect failed"
+                    outcome.verdict = UNEXPECTED
+                    outcome.detail = clean(f"expect failed: {exc}" if str(exc) else "expect failed", 500)
                     break
                 if verdict is False:
                     outcome.verdict = UNEXPECTED
@@ -424,6 +425,7 @@ class BehaviourCase:
 
     def check(self, fn: Callable[..., Any], **kwargs: Any) -> Outcome:
         """Run ``fn`` under this behaviour; ``AssertionError`` with the outcome unless it passed."""
+        __tracebackhide__ = True  # pytest shows the verdict, not runfsm's frames
         outcome = check_behaviour(fn, self.behaviour, version=self.version, strict=self.strict, **kwargs)
         if not outcome.ok:
             raise AssertionError(str(outcome))
@@ -431,6 +433,7 @@ class BehaviourCase:
 
     async def acheck(self, fn: Callable[..., Awaitable[Any]], **kwargs: Any) -> Outcome:
         """:meth:`check` for a coroutine function, in the running event loop."""
+        __tracebackhide__ = True
         opts = options(version=self.version, strict=self.strict, **kwargs)
         target, names, is_async = _plan(fn)
         if not is_async:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 try:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     from ..errors import RunfsmError
@@ -100,8 +100,10 @@ def explore_client(fn: Callable[..., Any], *, max_examples: int = 100, seed: int
                                   arguments=check_options.get("arguments"), behaviours=behaviours)
     failing: list[Outcome] = []
 
+    # No explain phase: it traces every line the SDK runs, which makes each example many times slower.
     @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is not None,
-              suppress_health_check=list(HealthCheck), print_blob=False)
+              suppress_health_check=list(HealthCheck), print_blob=False,
+              phases=[p for p in Phase if p is not Phase.explain])
     @given(strategy)
     def run(behaviour: Behaviour) -> None:
         outcome = check_behaviour(fn, behaviour, **check_options)

@@ -81,6 +81,39 @@ def simulated_sleep(advance: Callable[[float], object], on_sleep: Callable[[], N
             setattr(obj, name, value)
 
 
+def _package_dirs() -> tuple[str, ...]:
+    """Where runfsm, the openai SDK and its HTTP and model libraries live: never interrupted in there."""
+    import os
+
+    dirs = [os.path.dirname(os.path.dirname(__file__))]
+    for name in ("openai", "httpx2", "httpx", "httpcore", "pydantic", "pydantic_core", "anyio"):
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if path:
+            dirs.append(os.path.dirname(path))
+    return tuple(d + os.sep for d in dirs)
+
+
+def _interruptible(thread_id: int) -> bool:
+    """True when the thread runs the client's own code: not an import, not runfsm or the SDK at work.
+
+    An exception raised in the middle of an import or of the SDK's own bookkeeping would
+    leave half-built state behind; a spinning client loop is interrupted on its next pass
+    through its own code instead.
+    """
+    frame = sys._current_frames().get(thread_id)
+    if frame is None:
+        return False
+    inner = frame.f_code.co_filename
+    if inner.startswith(_package_dirs()):
+        return False
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return False
+        frame = frame.f_back
+    return True
+
+
 class _Watchdog:
     """Interrupts ``thread_id`` when ``progress()`` has not changed for ``timeout`` seconds."""
 
@@ -101,7 +134,7 @@ class _Watchdog:
             now, current = _monotonic(), self.progress()
             if current != seen:
                 seen, since = current, now
-            elif now - since >= self.timeout:
+            elif now - since >= self.timeout and _interruptible(self.thread_id):
                 with self._lock:
                     if self._armed:
                         self.fired = True
@@ -109,12 +142,18 @@ class _Watchdog:
                                                                    ctypes.py_object(WallClockStuck))
                 return
 
-    def disarm(self) -> None:
+    def disarm(self, delivered: bool) -> None:
         with self._lock:
             self._armed = False
-            if self.fired:  # not raised yet (the client returned at that instant): drop it
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id), None)
+            pending = self.fired and not delivered
         self._stop.set()
+        if pending:  # fired as the client returned: let it land here, harmlessly
+            # (Clearing it with SetAsyncExc(NULL) instead would leave CPython's eval breaker signalled.)
+            try:
+                for _ in range(1_000_000):
+                    pass
+            except WallClockStuck:
+                pass
 
 
 @contextmanager
@@ -125,7 +164,11 @@ def watchdog(timeout: float | None, progress: Callable[[], int]) -> Iterator[_Wa
         return
     dog = _Watchdog(timeout, progress, threading.get_ident())
     dog._thread.start()
+    delivered = False
     try:
         yield dog
+    except WallClockStuck:
+        delivered = True
+        raise
     finally:
-        dog.disarm()
+        dog.disarm(delivered)

@@ -142,7 +142,7 @@ def test_bad_liveness_settings_are_refused(field: str, bad: object) -> None:
 
 
 def test_a_simulator_refuses_a_liveness_of_the_wrong_type() -> None:
-    with pytest.raises(TypeError, match="liveness must be a runfsm.sim.Liveness"):
+    with pytest.raises(TypeError, match=r"liveness must be a runfsm\.sim\.Liveness"):
         Simulator(liveness={"terminal_polls": 3})  # type: ignore[arg-type]
 
 
