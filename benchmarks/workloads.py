@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runfsm.sim import CallFunctions, Clock, FunctionCall, Say, SimConfig, Simulator
+from runfsm.sim import CallFunctions, Clock, FunctionCall, Liveness, Say, SimConfig, Simulator
 
 WEATHER = [
     CallFunctions([FunctionCall("get_current_weather", {"location": city}) for city in ("北京", "上海", "成都")],
@@ -23,7 +23,8 @@ def _answer(sim: Simulator, thread_id: str, run: dict[str, Any]) -> None:
 
 def polled_runs(n_runs: int) -> list[dict[str, Any]]:
     """Run snapshots as a client polling once a second sees them (function-call runs)."""
-    sim = Simulator(clock=Clock(), script=WEATHER, config=SimConfig(trace=False))
+    # Liveness off: this loop reads every ended run of a round once more, which is no stuck client.
+    sim = Simulator(clock=Clock(), script=WEATHER, config=SimConfig(trace=False), liveness=Liveness.off())
     asst = sim.create_assistant(model="gpt-4o", tools=TOOLS)
     runs = []
     for _ in range(n_runs):

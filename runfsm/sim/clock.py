@@ -71,7 +71,11 @@ class Clock:
             raise ClockError(f"Clock start must not be negative, got {describe(start)}")
         self._now: float = start
         self._times: list[float] = []  # heap of the distinct due times
-        self._buckets: dict[float, deque[tuple[Action, tuple[Any, ...]]]] = {}
+        # A bucket holds its entries flat: action, number of args, the args, action, ...  No tuple
+        # outlives the call that scheduled it, so with 100,000 runs pending the garbage collector has
+        # no object per scheduled action to scan (a tuple living for seconds would reach its oldest
+        # generation and bring on full collections).
+        self._buckets: dict[float, deque[Any]] = {}
         self._count = 0
         self._busy = False
         self._lock = threading.RLock()
@@ -116,7 +120,9 @@ class Clock:
             if bucket is None:
                 bucket = self._buckets[at] = deque()
                 heapq.heappush(self._times, at)
-            bucket.append((action, args))
+            bucket.append(action)
+            bucket.append(len(args))
+            bucket.extend(args)
             self._count += 1
 
     def check_after(self, delay: object, what: str = "a delay") -> float:
@@ -134,10 +140,18 @@ class Clock:
         with self._lock:
             self.schedule(self.check_after(delay, "call_later() delay"), action, *args)
 
+    @staticmethod
+    def _take(bucket: deque[Any]) -> tuple[Action, tuple[Any, ...]]:
+        action = bucket.popleft()
+        n = bucket.popleft()
+        if n == 2:  # the simulator's (run, epoch)
+            return action, (bucket.popleft(), bucket.popleft())
+        return action, tuple(bucket.popleft() for _ in range(n))
+
     def _pop(self) -> tuple[float, Action, tuple[Any, ...]]:
         at = self._times[0]
         bucket = self._buckets[at]
-        action, args = bucket.popleft()
+        action, args = self._take(bucket)
         if not bucket:
             del self._buckets[at]
             heapq.heappop(self._times)
@@ -212,9 +226,13 @@ class Clock:
             self._now = at
             # Actions scheduled for this same time while it runs join the bucket's end.
             while bucket:
-                action, args = bucket.popleft()
+                action = bucket.popleft()
+                n = bucket.popleft()
                 self._count -= 1
-                action(*args)
+                if n == 2:  # the simulator's (run, epoch): no tuple built
+                    action(bucket.popleft(), bucket.popleft())
+                else:
+                    action(*[bucket.popleft() for _ in range(n)])
                 ran += 1
             del buckets[at]
             heapq.heappop(times)

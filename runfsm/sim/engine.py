@@ -77,6 +77,11 @@ class Engine:
         self.run_table = run.by_trigger_strict if self.strict else run.by_trigger
         self.reasons = spec.MESSAGE_REASON_BY_TRIGGER
         self.tool_type = wire.tool_type
+        # Bind the scheduled handlers once: a fresh bound method per scheduled action would be one
+        # more object per pending action for the garbage collector to scan.
+        for name in ("_on_start", "_on_step_done", "_on_calls_ready", "_on_expire", "_on_fail", "_on_out_of_tokens",
+                     "_on_cancelled"):
+            setattr(self, name, getattr(self, name))
         # Liveness bookkeeping (runfsm.sim.liveness): how many runs are active, and since when none is.
         self.active_runs = 0
         self.last_ended: Run | None = None
@@ -90,8 +95,7 @@ class Engine:
     def _move_run(self, run: Run, trigger: str) -> str:
         dest = self.run_lc.fire(run.status, trigger, self.strict, run.id).dest
         run.status = dest
-        run.history.append(self.clock.now)
-        run.history.append(dest)
+        run.history += (self.clock.now, dest)
         if dest in self.terminal:
             run.epoch += 1  # whatever was scheduled for it is moot
             run.step = None
@@ -200,7 +204,7 @@ class Engine:
             thread_id=run.thread.id,
             assistant_id=run.assistant_id,
             messages=tuple(self.wire.message(m, now) for m in run.thread.messages),
-            tool_outputs=tuple(run.tool_outputs or ()) + extra,
+            tool_outputs=tuple(ToolOutput._make(t) for t in run.tool_outputs) + extra,
             actions_done=run.cursor,
         )
 
@@ -257,8 +261,7 @@ class Engine:
         run.sink = sink
         run.thread.runs.append(run)
         run.thread.active_run = run
-        run.history.append(self.clock.now)
-        run.history.append(run.status)
+        run.history += (self.clock.now, run.status)
         self.active_runs += 1
         if self.on_status is not None:
             self.on_status(run, run.status)
@@ -575,7 +578,7 @@ class Engine:
         except ScriptError as exc:  # the script failed: the submit still happens, then the run fails at once
             failure, nxt = exc, None
         self.check_queue_fault(run, nxt)
-        run.tool_outputs = [*(run.tool_outputs or ()), *new]
+        run.tool_outputs = (*run.tool_outputs, *((t.call_id, t.name, t.arguments, t.output) for t in new))
         run.epoch += 1  # the deadline watch of requires_action is moot
         run.sink = sink
         step.outputs = ordered
