@@ -50,6 +50,7 @@ from .lifecycle import profile as _compiled_profile
 __all__ = [
     "KINDS",
     "RuleBreak",
+    "as_sdk",
     "broken_rules",
     "field_requirement",
     "illegal_run_histories",
@@ -65,6 +66,7 @@ __all__ = [
     "run_steps",
     "runs",
     "script_tools",
+    "sdk_objects",
     "status_paths",
     "transition_paths",
     "wire_objects",
@@ -568,6 +570,7 @@ def runs(
     *,
     version: str = spec.DEFAULT_VERSION,
     profile: Profile | None = None,
+    sdk: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Run objects as the API returns them, valid for ``status`` (any status when None).
 
@@ -611,7 +614,7 @@ def runs(
             tools += [_tool_definition(spec.PAUSING_TOOL_CALL_TYPE, n) for n in sorted({n for _, n, _ in calls} - known)]
         return run
 
-    return build()
+    return sdk_objects(build()) if sdk else build()
 
 
 def _step_object(
@@ -655,6 +658,7 @@ def run_steps(
     *,
     version: str = spec.DEFAULT_VERSION,
     profile: Profile | None = None,
+    sdk: bool = False,
     expiry_key: str | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Run step objects valid for ``status`` (any status when None).
@@ -695,7 +699,7 @@ def run_steps(
             expiry_key=expiry_key or draw(st.sampled_from(spec.STEP_EXPIRY_KEYS)),
         )
 
-    return build()
+    return sdk_objects(build()) if sdk else build()
 
 
 def _message_object(
@@ -729,6 +733,7 @@ def messages(
     with_status: bool | None = None,
     version: str = spec.DEFAULT_VERSION,
     profile: Profile | None = None,
+    sdk: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Message objects valid for ``status``.
 
@@ -763,7 +768,7 @@ def messages(
         assert s is not None or not (rule_fields & set(msg))
         return msg
 
-    return build()
+    return sdk_objects(build()) if sdk else build()
 
 
 def wire_objects(
@@ -772,6 +777,7 @@ def wire_objects(
     *,
     version: str = spec.DEFAULT_VERSION,
     profile: Profile | None = None,
+    sdk: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid runs, run steps or messages (``kind`` None: any of the three)."""
     makers: dict[str, Callable[[], st.SearchStrategy[dict[str, Any]]]] = {
@@ -782,8 +788,9 @@ def wire_objects(
     if kind is not None:
         if kind not in makers:
             raise SpecError(f"unknown object kind {kind!r}; known: {', '.join(KINDS)}")
-        return makers[kind]()
-    return st.one_of(*(makers[k]() for k in KINDS))
+        return sdk_objects(makers[kind]()) if sdk else makers[kind]()
+    chosen = st.one_of(*(makers[k]() for k in KINDS))
+    return sdk_objects(chosen) if sdk else chosen
 
 
 # --- objects that break exactly one rule -------------------------------------------------
@@ -1314,6 +1321,7 @@ def run_histories(
     version: str = spec.DEFAULT_VERSION,
     max_steps: int = 12,
     profile: Profile | None = None,
+    sdk: bool = False,
 ) -> st.SearchStrategy[list[dict[str, Any]]]:
     """What a client polling one run sees: its run objects along a legal path (see :func:`status_paths`).
 
@@ -1329,7 +1337,7 @@ def run_histories(
     def build(draw: st.DrawFn) -> list[dict[str, Any]]:
         return _snapshots(draw, prof, draw(paths))
 
-    return build()
+    return sdk_objects(build()) if sdk else build()
 
 
 def illegal_run_histories(
@@ -1362,6 +1370,7 @@ def run_snapshots(
     *,
     version: str = spec.DEFAULT_VERSION,
     profile: Profile | None = None,
+    sdk: bool = False,
 ) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Run objects of one run through the given statuses, legal or not, each valid for its status.
 
@@ -1378,4 +1387,47 @@ def run_snapshots(
     def build(draw: st.DrawFn) -> list[dict[str, Any]]:
         return _snapshots(draw, prof, statuses)
 
-    return build()
+    return sdk_objects(build()) if sdk else build()
+
+
+# --- the openai SDK's own types -------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _sdk_types() -> dict[str, Any]:
+    try:
+        from openai.types.beta.threads import Message, Run
+        from openai.types.beta.threads.runs import RunStep
+    except ImportError as exc:
+        raise MissingExtra("openai", "openai", "runfsm.strategies SDK model objects (sdk=True, as_sdk)") from exc
+    return {spec.OBJECT_TYPES["run"]: Run, spec.OBJECT_TYPES["run_step"]: RunStep,
+            spec.OBJECT_TYPES["message"]: Message}
+
+
+def as_sdk(obj: Mapping[str, Any]) -> Any:
+    """A wire object as the openai SDK hands it to client code: its own ``Run``, ``RunStep`` or ``Message``.
+
+    Built the way the SDK builds every response it parses (leniently: a value the
+    SDK's types do not know is kept, not refused), so a client under test gets
+    exactly what it would get from the API.
+    """
+    types = _sdk_types()
+    kind = obj.get("object")
+    cls = types.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise SpecError(f"as_sdk: object {kind!r} is none of {', '.join(types)}")
+    from openai._models import construct_type  # the SDK's own response parser
+
+    return construct_type(type_=cls, value=dict(obj))
+
+
+def sdk_objects(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``strategy``'s wire objects (or lists of them) as the openai SDK's model objects (see :func:`as_sdk`)."""
+    _sdk_types()  # a missing extra is reported when the strategy is built, not at the first example
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, list):
+            return [as_sdk(v) for v in value]
+        return as_sdk(value)
+
+    return strategy.map(convert)
