@@ -543,6 +543,23 @@ class _Checker:
                     out.append(f"message {m['id']}: left terminal status {m['status']!r}")
         return out
 
+    def actors(self, move: Move, before: _Obs, after: _Obs) -> list[str]:
+        """Each run status change was made by the actor the spec names: the clock moving makes only server
+        and clock edges, a client call only client edges (time does not pass during a call)."""
+        clock_move = move.do in (TICK, NEAR_DEADLINE)
+        out = []
+        for i, timeline in enumerate(after.timelines):
+            old = before.timelines[i] if i < len(before.timelines) else ()
+            statuses = [s for _, s in timeline[max(len(old) - 1, 0):]]
+            for a, b in itertools.pairwise(statuses):
+                actors = {t.actor for t in self.prof.run.edges(a, b)}
+                if clock_move and actors == {"client"}:
+                    out.append(f"{move}: run {after.runs[i]['id']} went {a} -> {b}, a client edge, while only time passed")
+                elif not clock_move and "client" not in actors:
+                    out.append(f"{move}: run {after.runs[i]['id']} went {a} -> {b} ({'/'.join(sorted(actors))}) "
+                               "during a client call, when no time passes")
+        return out
+
     def _coupling(self, run: Json, steps: Sequence[Json], msgs: Sequence[Json], history: list[str]) -> list[str]:
         prof, out = self.prof, []
         run_lc, step_lc, msg_lc = prof.run, prof.run_step, prof.message
@@ -772,6 +789,7 @@ def explore(
             child = (*path, move)
             problems = checker.refusal(move, outcome, obs, world)
             problems += checker.state(obs, after)
+            problems += checker.actors(move, obs, after)
             problems += checker.validator(obs, after)
             result.violations += [Violation(child, p) for p in problems]
             for t in _observe_coverage(after, prof, reached, checker.reason_trigger):
