@@ -182,3 +182,38 @@ def test_the_clock_stops_at_the_failing_action_and_other_runs_go_on() -> None:
     sim.advance(60)
     assert sim.peek_run(fine["id"])["status"] == "completed"
     assert sim.peek_run(broken["id"])["status"] == "failed"
+
+
+class _BadRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+HOSTILE = [10**5000, -(10**5000), float("nan"), _BadRepr(), "x" * 100_000]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=["huge", "-huge", "nan", "bad_repr", "long"])
+def test_hostile_values_get_the_simulators_own_short_errors(value: object) -> None:
+    from runfsm.sim import APIError, Clock, ClockError, ConfigError, QueueDelay
+
+    sim = Simulator(clock=Clock(1_712_000_000), script=[Say("hi")])
+    thread = sim.create_thread()["id"]
+    attempts: list[tuple[Any, type[Exception]]] = [
+        (lambda: SimConfig(queue_latency=value), ConfigError),
+        (lambda: SimConfig(deadline=value), ConfigError),
+        (lambda: Say("x", duration=value), ScriptError),
+        (lambda: QueueDelay(value), ScriptError),
+        (lambda: Clock(value), ClockError),
+        (lambda: sim.advance(value), ClockError),
+        (lambda: sim.create_message(thread, role=value, content="x"), APIError),
+        (lambda: sim.list_messages(thread, limit=value), APIError),
+        (lambda: sim.list_messages(thread, order=value), APIError),
+        (lambda: sim.create_assistant(model="m", temperature=value), APIError),
+        (lambda: sim.create_thread(metadata={"k": value}), APIError),
+    ]
+    for attempt, error in attempts:
+        if isinstance(value, str) and error in (ConfigError, ClockError, ScriptError):
+            continue  # (a string is simply the wrong type there: covered elsewhere)
+        with pytest.raises(error) as err:
+            attempt()
+        assert len(str(err.value)) < 400

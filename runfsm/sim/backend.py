@@ -72,7 +72,7 @@ def _check_metadata(metadata: object, param: str = "metadata") -> dict[str, str]
     out: dict[str, str] = {}
     for k, v in metadata.items():
         if not isinstance(k, str) or not isinstance(v, str):
-            raise _bad(param, f"Invalid '{param}': keys and values must be strings, got {k!r}: {v!r}.")
+            raise _bad(param, f"Invalid '{param}': keys and values must be strings, got {describe(k)}: {describe(v)}.")
         if len(k) > key_len or len(v) > value_len:
             raise _bad(param, f"Invalid '{param}': keys up to {key_len} and values up to {value_len} characters.")
         out[k] = v
@@ -361,7 +361,7 @@ class Simulator:
                        param: str = "") -> tuple[str, list[Json], list[Json], dict[str, str]]:
         p = f"{param}." if param else ""
         if role not in _ROLES:
-            raise _bad(f"{p}role", f"Invalid value for '{p}role': {role!r}; expected one of {', '.join(_ROLES)}.")
+            raise _bad(f"{p}role", f"Invalid value for '{p}role': {describe(role)}; expected one of {', '.join(_ROLES)}.")
         parts: list[Json] = []
         if isinstance(content, str):
             parts.append({"type": "text", "text": {"value": content, "annotations": []}})
@@ -373,7 +373,7 @@ class Simulator:
                 elif kind in ("image_file", "image_url") and isinstance(part.get(kind), dict):
                     parts.append({"type": kind, kind: dict(part[kind])})
                 else:
-                    raise _bad(f"{p}content[{i}]", f"Invalid content part '{p}content[{i}]': {part!r}.")
+                    raise _bad(f"{p}content[{i}]", f"Invalid content part '{p}content[{i}]': {describe(part)}.")
         else:
             raise _bad(f"{p}content", f"Invalid '{p}content': expected a string or a non-empty array of content parts.")
         atts: list[Json] = []
@@ -429,9 +429,9 @@ class Simulator:
     def _page(self, items: Sequence[T], render: Callable[[T], Json], key: Callable[[T], str], order: object,
               limit: object, after: object, before: object) -> Json:
         if order not in _ORDERS:
-            raise _bad("order", f"Invalid value for 'order': {order!r}; expected 'asc' or 'desc'.")
+            raise _bad("order", f"Invalid value for 'order': {describe(order)}; expected 'asc' or 'desc'.")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
-            raise _bad("limit", f"Invalid value for 'limit': {limit!r}; expected an integer from 1 to 100.")
+            raise _bad("limit", f"Invalid value for 'limit': {describe(limit)}; expected an integer from 1 to 100.")
         seq = list(items) if order == "asc" else list(reversed(items))
         ids = [key(x) for x in seq]
         lo, hi = 0, len(seq)
@@ -439,7 +439,7 @@ class Simulator:
             if cursor is None:
                 continue
             if cursor not in ids:
-                raise _bad(param, f"Invalid value for '{param}': {cursor!r} is not an id in this list.")
+                raise _bad(param, f"Invalid value for '{param}': {describe(cursor)} is not an id in this list.")
             if param == "after":
                 lo = max(lo, ids.index(cursor) + 1)
             else:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from .. import spec
-from .errors import ConfigError
+from .clock import MAX_TIME
+from .errors import ConfigError, describe
 
 __all__ = ["SimConfig"]
 
 
 def _seconds(name: str, value: object, *, positive: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"SimConfig.{name} must be a number of seconds, got {value!r}")
+    # A comparison, not math.isfinite: that overflows on a huge int; NaN fails it too.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_TIME <= value <= MAX_TIME:
+        raise ConfigError(f"SimConfig.{name} must be a number of seconds, got {describe(value)}")
     if value < 0 or (positive and value == 0):
-        raise ConfigError(f"SimConfig.{name} must be {'positive' if positive else '>= 0'}, got {value!r}")
+        raise ConfigError(f"SimConfig.{name} must be {'positive' if positive else '>= 0'}, got {describe(value)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,13 @@ class SimConfig:
     def __post_init__(self) -> None:
         _seconds("queue_latency", self.queue_latency)
         _seconds("cancel_delay", self.cancel_delay)
-        if isinstance(self.deadline, bool) or not isinstance(self.deadline, int) or self.deadline <= 0:
-            raise ConfigError(f"SimConfig.deadline must be a positive whole number of seconds, got {self.deadline!r}")
+        if isinstance(self.deadline, bool) or not isinstance(self.deadline, int) or not 0 < self.deadline <= MAX_TIME:
+            raise ConfigError(f"SimConfig.deadline must be a positive whole number of seconds, got {describe(self.deadline)}")
         if isinstance(self.delta_chars, bool) or not isinstance(self.delta_chars, int) or self.delta_chars < 1:
-            raise ConfigError(f"SimConfig.delta_chars must be a positive int, got {self.delta_chars!r}")
+            raise ConfigError(f"SimConfig.delta_chars must be a positive int, got {describe(self.delta_chars)}")
         for name in ("inferred", "cancel_race", "keep_deadline_when_ended", "trace"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"SimConfig.{name} must be true or false, got {getattr(self, name)!r}")
+                raise ConfigError(f"SimConfig.{name} must be true or false, got {describe(getattr(self, name))}")
         if self.cancel_race and not self.inferred:
             raise ConfigError(
                 "SimConfig.cancel_race needs inferred=True: a cancel that loses the race moves the run "

@@ -35,7 +35,7 @@ from ..errors import IllegalTransition
 from .backend import Simulator
 from .clock import DEFAULT_START, Clock
 from .config import SimConfig
-from .errors import APIError, ScenarioError, SimError
+from .errors import APIError, ScenarioError, SimError, describe
 from .script import (
     Action,
     CallFunctions,
@@ -123,7 +123,7 @@ def _check_values(doc: object, source: str) -> None:
             raise ScenarioError(f"{source}: {here}: a TOML date or time ({value.isoformat()}) is not allowed here; "
                                 "write it as a string")
         if isinstance(value, float) and not math.isfinite(value):
-            raise ScenarioError(f"{source}: {here}: {value!r} is not a usable number here")
+            raise ScenarioError(f"{source}: {here}: {describe(value)} is not a usable number here")
         if isinstance(value, dict):
             stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in value.items())
         elif isinstance(value, list):
@@ -146,7 +146,7 @@ class _Reader:
 
     def table(self, value: object, where: str, known: Sequence[str]) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.error(where, f"expected a table, got {type(value).__name__} {value!r}")
+            raise self.error(where, f"expected a table, got {type(value).__name__} {describe(value)}")
         for key in value:
             if key not in known:
                 raise self.error(where, f"unknown key {key!r}.{_suggest(key, known)} Known keys: {', '.join(known)}.")
@@ -169,7 +169,7 @@ class _Reader:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
             names = " or ".join(k.__name__ for k in kinds)
-            raise self.error(where, f"{key!r} must be {names}, got {type(value).__name__} {value!r}")
+            raise self.error(where, f"{key!r} must be {names}, got {type(value).__name__} {describe(value)}")
         return value
 
     def action(self, t: object, where: str, files: Mapping[str, str]) -> Action:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, cast
 
 from .. import spec
-from .errors import ScriptError
+from .clock import MAX_TIME
+from .errors import ScriptError, describe
 
 __all__ = [
     "Action",
@@ -66,19 +67,20 @@ def _freeze(obj: object, name: str, value: object) -> None:
 def _check_common(action: object) -> None:
     kind = type(action).__name__
     duration = getattr(action, "duration", 0)
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration):
-        raise ScriptError(f"{kind}: duration must be a number of seconds, got {duration!r}")
+    # A comparison, not math.isfinite (which overflows on a huge int); NaN fails it too.
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not -MAX_TIME <= duration <= MAX_TIME:
+        raise ScriptError(f"{kind}: duration must be a number of seconds, got {describe(duration)}")
     if duration < 0:
-        raise ScriptError(f"{kind}: duration must be >= 0, got {duration!r}")
+        raise ScriptError(f"{kind}: duration must be >= 0, got {describe(duration)}")
     for name in ("prompt_tokens", "completion_tokens"):
         value = getattr(action, name, None)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise ScriptError(f"{kind}: {name} must be a non-negative int or None, got {value!r}")
+            raise ScriptError(f"{kind}: {name} must be a non-negative int or None, got {describe(value)}")
 
 
 def _check_text(kind: str, name: str, value: object) -> None:
     if not isinstance(value, str):
-        raise ScriptError(f"{kind}: {name} must be a string, got {type(value).__name__} {value!r}")
+        raise ScriptError(f"{kind}: {name} must be a string, got {type(value).__name__} {describe(value)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ class Say:
         cites = tuple(self.citations)
         for c in cites:
             if not isinstance(c, Citation):
-                raise ScriptError(f"Say: citations must be Citation objects, got {c!r}")
+                raise ScriptError(f"Say: citations must be Citation objects, got {describe(c)}")
             if c.marker not in self.text:
                 raise ScriptError(f"Say: citation marker {c.marker!r} does not occur in the text {self.text!r}")
         _freeze(self, "citations", cites)
@@ -146,9 +148,9 @@ class FunctionCall:
             try:
                 json.loads(arguments)
             except ValueError as exc:
-                raise ScriptError(f"FunctionCall {name}: arguments must be JSON text: {exc}: {arguments!r}") from None
+                raise ScriptError(f"FunctionCall {name}: arguments must be JSON text: {exc}: {describe(arguments)}") from None
         else:
-            raise ScriptError(f"FunctionCall {name}: arguments must be a JSON string or a mapping, got {arguments!r}")
+            raise ScriptError(f"FunctionCall {name}: arguments must be a JSON string or a mapping, got {describe(arguments)}")
         _freeze(self, "name", name)
         _freeze(self, "arguments", arguments)
 
@@ -173,7 +175,7 @@ class CallFunctions:
             raise ScriptError("CallFunctions: give at least one FunctionCall")
         for c in calls:
             if not isinstance(c, FunctionCall):
-                raise ScriptError(f"CallFunctions: calls must be FunctionCall objects, got {c!r}")
+                raise ScriptError(f"CallFunctions: calls must be FunctionCall objects, got {describe(c)}")
         _freeze(self, "calls", calls)
         _freeze(self, "estimate", sum(estimate_tokens(c.name + c.arguments) for c in calls))
         _check_common(self)
@@ -233,16 +235,16 @@ class Fail:
 
     def __post_init__(self) -> None:
         if self.code not in spec.RUN_ERROR_CODES:
-            raise ScriptError(f"Fail: unknown error code {self.code!r}; known: {', '.join(spec.RUN_ERROR_CODES)}")
+            raise ScriptError(f"Fail: unknown error code {describe(self.code)}; known: {', '.join(spec.RUN_ERROR_CODES)}")
         if self.message is not None:
             _check_text("Fail", "message", self.message)
         _check_common(self)
         if self.during is not None:
             if not isinstance(self.during, (Say, CallFunctions, CodeInterpreter, FileSearch)):
-                raise ScriptError(f"Fail: during must be a Say, CallFunctions, CodeInterpreter or FileSearch, got {self.during!r}")
+                raise ScriptError(f"Fail: during must be a Say, CallFunctions, CodeInterpreter or FileSearch, got {describe(self.during)}")
             if self.code not in spec.STEP_ERROR_CODES:
                 raise ScriptError(
-                    f"Fail: a run step cannot fail with {self.code!r} (steps know {', '.join(spec.STEP_ERROR_CODES)}); "
+                    f"Fail: a run step cannot fail with {describe(self.code)} (steps know {', '.join(spec.STEP_ERROR_CODES)}); "
                     "fail the run before any step instead (no 'during')"
                 )
         if self.in_queue and self.during is not None:
@@ -269,10 +271,10 @@ class RunOutOfTokens:
     def __post_init__(self) -> None:
         if self.reason not in spec.RUN_INCOMPLETE_REASONS:
             raise ScriptError(
-                f"RunOutOfTokens: unknown reason {self.reason!r}; known: {', '.join(spec.RUN_INCOMPLETE_REASONS)}"
+                f"RunOutOfTokens: unknown reason {describe(self.reason)}; known: {', '.join(spec.RUN_INCOMPLETE_REASONS)}"
             )
         if self.during is not None and not isinstance(self.during, Say):
-            raise ScriptError(f"RunOutOfTokens: during must be a Say, got {self.during!r}")
+            raise ScriptError(f"RunOutOfTokens: during must be a Say, got {describe(self.during)}")
         _check_common(self)
 
 
@@ -285,10 +287,11 @@ class QueueDelay:
     queue_fault: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        if isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float)) or not math.isfinite(self.seconds):
-            raise ScriptError(f"QueueDelay: seconds must be a number, got {self.seconds!r}")
+        seconds = self.seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not -MAX_TIME <= seconds <= MAX_TIME:
+            raise ScriptError(f"QueueDelay: seconds must be a number, got {describe(self.seconds)}")
         if self.seconds < 0:
-            raise ScriptError(f"QueueDelay: seconds must be >= 0, got {self.seconds!r}")
+            raise ScriptError(f"QueueDelay: seconds must be >= 0, got {describe(self.seconds)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +358,7 @@ def check_script(script: object) -> Script:
     actions = tuple(script)
     for i, a in enumerate(actions):
         if not isinstance(a, ACTION_TYPES):
-            raise ScriptError(f"script action {i} is not an action (Say, CallFunctions, ...): {a!r}")
+            raise ScriptError(f"script action {i} is not an action (Say, CallFunctions, ...): {describe(a)}")
         if is_queue_action(a) and i and not isinstance(actions[i - 1], CallFunctions):
             raise ScriptError(
                 f"script action {i} ({type(a).__name__}) acts on the queue: put it first, or right after a "
