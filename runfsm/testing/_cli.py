@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ..errors import RunfsmError
 from ._catalogue import CheckError
 from ._report import clean
 
@@ -94,7 +95,7 @@ def main(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore", DeprecationWarning)  # the SDK marks every Assistants method
             report = check_client(fn, only=args.only, version=args.version, strict=args.strict,
                                   must_finish=args.must_finish)
-    except CheckError as exc:
+    except RunfsmError as exc:  # a bad target or option, or a missing extra (openai): one line, exit 2
         print(f"runfsm check: {clean(str(exc), 2000)}", file=sys.stderr)
         return 2
     print(report.as_json() if args.json else report.table())

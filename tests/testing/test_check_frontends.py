@@ -144,3 +144,15 @@ def test_behaviour_variants_change_timings_and_name_what_they_changed() -> None:
 
 def test_explore_client_passes_a_client_that_handles_every_timing() -> None:
     assert explore_client(stops_when_the_run_pauses_or_ends, max_examples=25) is None
+
+
+def test_check_without_the_openai_extra_names_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "mine.py").write_text("def poll(client):\n    return None\n")
+    code = ("import sys; sys.modules['openai'] = None; from runfsm.cli import main; "
+            f"sys.exit(main(['check', {str(tmp_path / 'mine.py')!r} + ':poll']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "pip install 'runfsm[openai]'" in done.stderr and "Traceback" not in done.stderr
