@@ -273,6 +273,9 @@ def test_block_runs_as_shown(block: Block, tmp_path: Path, monkeypatch: pytest.M
     for b in chain:
         if "skip" in b.directives:
             pytest.skip(f"{b.id}: {b.directives['skip'] or 'marked skip'}")
+        needs = re.match(r"# requires: ([\w.]+)", b.text) if b.lang == "python" else None
+        if needs:  # a recipe for another engine (Spark, DuckDB): run where it is installed
+            pytest.importorskip(needs.group(1))
     monkeypatch.chdir(tmp_path)
     if block.lang == "python" and defines_tests(block):
         run_pytest(chain, tmp_path)

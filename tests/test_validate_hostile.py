@@ -177,3 +177,34 @@ def test_unhashable_values_are_findings_not_internal_errors() -> None:
                   t.begin_stream(["b"]), t.end_stream(["b"])):
         assert "internal.error" not in [f.code for f in found]
     assert "internal.error" not in t.report().codes()
+
+
+def test_the_guard_catches_a_run_leaving_its_end_after_eviction() -> None:
+    httpx2 = pytest.importorskip("httpx2")
+    openai = pytest.importorskip("openai")
+    import runfsm
+
+    answers = [run("completed", rid=f"run_{i}", tid=f"thread_{i}") for i in range(3)]
+    answers.append(run("in_progress", rid="run_0", tid="thread_0"))  # long after it was evicted
+
+    def handler(request: Any) -> Any:
+        return httpx2.Response(200, json=answers.pop(0))
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
+    client = runfsm.guard(openai.OpenAI(api_key="test", base_url="http://api.test/v1", http_client=http,
+                                        max_retries=0), policy="collect", keep_finished=1)
+    for i in (0, 1, 2, 0):
+        client.beta.threads.runs.retrieve(f"run_{i}", thread_id=f"thread_{i}")
+    tracker = runfsm.tracker_of(client)
+    assert "run_1" not in tracker.run_ids()  # evicted: memory stays bounded
+    assert [f.code for f in tracker.findings if f.severity == "error"] == ["run.terminal_left"]
+
+
+def test_bad_option_values_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "x.jsonl"
+    p.write_text(json.dumps(run("queued")) + "\n")
+    for args in (["--jobs", "0"], ["--jobs", "two"], ["--max-record", "-1"]):
+        with pytest.raises(SystemExit) as info:
+            runfsm_main(["validate", *args, str(p)])
+        assert info.value.code == 2
+        assert "expected" in capsys.readouterr().err

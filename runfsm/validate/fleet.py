@@ -145,9 +145,9 @@ def dask_findings(paths: Sequence[str | Path], *, strict: bool = False, version:
     try:
         db = importlib.import_module("dask.bag")
     except ImportError:
-        from ..errors import RunfsmError
+        from ..errors import MissingExtra
 
-        raise RunfsmError("the Dask integration needs dask: pip install 'runfsm[dask]'") from None
+        raise MissingExtra("dask", "dask", "The Dask integration (runfsm.validate.fleet.dask_findings)") from None
     names = [str(p) for p in paths]
     files = db.from_sequence(names, npartitions=npartitions or max(1, min(len(names), 64)))
     rows = files.map(lambda p: list(records_of(p))).flatten()

@@ -76,9 +76,9 @@ def json_backend(fast: bool | None = None) -> Callable[[bytes], Any]:
     loads_fast = _FAST[0]
     if loads_fast is None:
         if fast:
-            from ..errors import RunfsmError
+            from ..errors import MissingExtra
 
-            raise RunfsmError("the fast JSON parser needs orjson: pip install 'runfsm[orjson]'")
+            raise MissingExtra("orjson", "orjson", "the fast JSON parser")
         return json.loads
 
     long_number = _LONG_NUMBER.search
