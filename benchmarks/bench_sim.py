@@ -73,7 +73,7 @@ def run(repeats: int, scale: float) -> list[Row]:
     # drift on a shared machine hits all contenders alike; below 10,000 runs a measurement plays
     # several simulations one after the other (10,000 runs in all), so every size gets as many
     # samples and as much work, and a best-of cannot favour the small ones.
-    for _ in range(max(2, repeats // 3)):
+    for _ in range(max(2, repeats // 2)):
         for n in sizes:
             for collector in (False, True):  # side by side: the collector paused, then running
                 spent = clock_spent = 0.0

@@ -179,3 +179,21 @@ def test_json_values_nest_at_most_max_depth(depth: int) -> None:
     with pytest.raises(APIError, match="nested more than") as err:
         sim.create_assistant(model="gpt-4o", tools=[tool])
     assert err.value.param == "tools"
+
+
+def test_non_json_values_anywhere_are_refused_so_exports_stay_json() -> None:
+    import datetime
+
+    sim = Simulator(clock=Clock(START), script=[Say("hi")])
+    when = datetime.date(2024, 1, 1)
+    for call, param in (
+        (lambda: sim.create_thread(tool_resources={"file_search": {"when": when}}), "tool_resources.file_search.when"),
+        (lambda: sim.create_thread(messages=[{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "u", "detail": math.inf}}]}]),
+         "messages[0].content[0].image_url.detail"),
+        (lambda: sim.create_assistant(model="m", tool_resources={"x": {1, 2}}), "tool_resources.x"),
+    ):
+        with pytest.raises(APIError) as err:
+            call()
+        assert err.value.param == param
+    assert sim.trace == []

@@ -317,6 +317,7 @@ class Simulator:
             raise _bad("messages", f"Invalid type for 'messages': expected an array, got {type(messages).__name__}.")
         if tool_resources is not None and not isinstance(tool_resources, dict):
             raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
+        check_json(tool_resources, "tool_resources")
         meta = _check_metadata(metadata)
         specs = [self._message_spec(m, f"messages[{i}]") for i, m in enumerate(messages or [])]
         t = Thread(self._ids("thread"), self.clock.timestamp, meta, dict(tool_resources or {}))
@@ -371,6 +372,7 @@ class Simulator:
                 if kind == "text" and isinstance(part.get("text"), str):
                     parts.append({"type": "text", "text": {"value": part["text"], "annotations": []}})
                 elif kind in ("image_file", "image_url") and isinstance(part.get(kind), dict):
+                    check_json(part[kind], f"{p}content[{i}].{kind}")
                     parts.append({"type": kind, kind: dict(part[kind])})
                 else:
                     raise _bad(f"{p}content[{i}]", f"Invalid content part '{p}content[{i}]': {describe(part)}.")
