@@ -123,3 +123,19 @@ def test_jobs_must_be_a_positive_integer(tmp_path: Path) -> None:
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="jobs must be a positive integer"):
             validate_paths([p], jobs=bad)  # type: ignore[arg-type]
+
+
+def test_endless_garbage_is_counted_not_kept_the_same_in_both_modes(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import runfsm.validate.parallel as parallel
+    import runfsm.validate.tracker as tracker
+
+    monkeypatch.setattr(tracker, "LISTED_PER_FILE", 5)
+    monkeypatch.setattr(parallel, "LISTED_PER_FILE", 5)
+    p = tmp_path / "junk.jsonl"
+    p.write_text("\n".join(["{}"] * 12 + [json.dumps(run(1, "completed")), json.dumps(run(1, "in_progress"))]
+                           + ["nope"] * 3) + "\n")
+    one, many = one_vs_shares([str(p)], 2)
+    assert one.codes() == ["input.object"] * 5 + ["run.terminal_left", "input.unlisted"]
+    assert "10 more unreadable line(s) after the first 5" in one.findings[-1].message
+    assert many.findings == one.findings

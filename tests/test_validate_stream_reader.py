@@ -138,7 +138,8 @@ def test_stdin_stream_of_endless_records_is_read_as_it_comes() -> None:
                             stderr=subprocess.PIPE)
     out, err = proc.communicate(b"{}\n" * 20_000, timeout=120)  # `yes '{}'`, cut short
     assert proc.returncode == 2 and b"Traceback" not in err
-    assert b"input.object" in out and b"19980 more unreadable line(s)" in out
+    assert b"input.object" in out and b"9980 more unreadable line(s) not shown" in out
+    assert b"input.unlisted" in out and b"10000 more unreadable line(s) after the first 10000" in out
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")

@@ -95,7 +95,7 @@ def format_report(report: Report, paths: Sequence[str]) -> str:
     shown: dict[str | None, int] = {}
     hidden: dict[str | None, int] = {}
     for f in report.findings:
-        if f.code.startswith("input."):
+        if f.code.startswith("input.") and f.code != "input.unlisted":
             n = shown.get(f.source, 0)
             if n >= _INPUT_SHOWN_PER_FILE:
                 hidden[f.source] = hidden.get(f.source, 0) + 1

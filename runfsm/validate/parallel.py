@@ -37,7 +37,7 @@ from .findings import Finding, Report
 from .reader import Bad, Event, Record
 from .records import MAX_RECORD, read_file
 from .state import DONE, FRESH, NEVER, OPEN, StreamState
-from .tracker import Tracker, stream_key
+from .tracker import LISTED_PER_FILE, Tracker, input_only, stream_key, unlisted
 
 __all__ = ["merge", "thread_partition", "validate_parallel"]
 
@@ -110,6 +110,10 @@ class _Router:
         self.memo: dict[int, tuple[object, int]] = {}  # id of a parsed line -> (it, its worker)
         self.findings: list[tuple[int, int, Finding]] = []
 
+    def silence(self, step: int) -> None:
+        """The findings of this step are not listed (unreadable input beyond the per-file limit)."""
+        self.worker.forget_step(step)
+
     def send(self, worker: int, *op: Any) -> None:
         self.step += 1
         if worker == self.me:
@@ -174,11 +178,11 @@ class _Router:
         if name == spec.EVENT_DONE or (name is None and data == "[DONE]"):
             k.owner, k.closed, k.started = None, idx, False
 
-    def bad(self, item: Bad) -> None:
+    def bad(self, item: Bad, listed: bool = True) -> None:
         idx = self.count
         self.count += 1
         self.step += 1
-        if self.me == 0:  # said once, by the first worker
+        if self.me == 0 and listed:  # said once, by the first worker
             self.findings.append((self.step, 0, item.error.finding(idx)))
         self.send(self.me, "g", idx)
         for k in self.keys.values():
@@ -247,9 +251,13 @@ class _Worker:
             tracker._count = idx
             tracker.end_stream(key, source=source)
         if len(findings) > before:
-            for sub, f in enumerate(findings[before:]):
-                self.tagged.append((step, sub + 1, f))
+            self.tagged.extend((step, sub + 1, f) for sub, f in enumerate(findings[before:]))
             del findings[before:]
+
+    def forget_step(self, step: int) -> None:
+        """Drop what a step found (it was not to be listed)."""
+        while self.tagged and self.tagged[-1][0] == step:
+            self.tagged.pop()
 
     def result(self) -> tuple[list[tuple[int, int, Finding]], list[tuple[int, str, list[str], Any]], Any]:
         runs = [(s.first_idx, rid, list(s.history), list(s.moves)) for rid, s in self.tracker._runs.items()]
@@ -265,18 +273,27 @@ def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str,
         name = source_name(path)
         key = ("file", name)
         router.begin(key)
-        seen = 0
+        seen = bad = 0
         for item in read_file(path, max_record=max_record, fast=fast):
             seen += 1
             if item.__class__ is Record:
                 router.record(item, name)
+                if input_only(item.value):
+                    bad += 1
+                    if bad > LISTED_PER_FILE:
+                        router.silence(router.step)
             elif item.__class__ is Event:
                 idx = router.count
                 router.count += 1
                 ev: Event = item
                 router.event(key, ev.name, ev.data, idx, name, ("e", idx, ev, name, key))
             else:
-                router.bad(item)  # type: ignore[arg-type]
+                bad += 1
+                router.bad(item, bad <= LISTED_PER_FILE)  # type: ignore[arg-type]
+        if bad > LISTED_PER_FILE:
+            router.step += 1
+            if me == 0:
+                router.findings.append((router.step, 0, unlisted(name, bad - LISTED_PER_FILE)))
         if not seen and not allow_empty:
             router.bad(empty_finding(name))
         router.end(key, name)

@@ -75,7 +75,27 @@ from .reader import Bad, Event, Item, Record, coerce, read_bytes
 from .state import NEVER, OPEN, ObjState, RunState, StreamState, ThreadState
 from .streams import CREATED, StreamRules, ev, str_or_none
 
-__all__ = ["Tracker", "stream_key"]
+__all__ = ["LISTED_PER_FILE", "Tracker", "input_only", "stream_key", "unlisted"]
+
+LISTED_PER_FILE = 10_000
+"""Unreadable lines listed per file; beyond, they are counted in one ``input.unlisted`` finding, so endless
+garbage (``yes '{}' | runfsm validate -``) costs no memory."""
+
+
+def input_only(value: object) -> bool:
+    """A JSON value read from a file that can only be an input finding (a scalar, or an object that is
+    neither a run, step, message, list page nor event record): counted like an unreadable line."""
+    if value.__class__ is dict:
+        obj = value.get(OBJECT)
+        return obj.__class__ is not str and "error" not in value and not (
+            obj is None and "event" in value and "data" in value)
+    return not isinstance(value, list)
+
+
+def unlisted(source: str | None, n: int) -> Finding:
+    """The finding that counts the unreadable lines of a file beyond :data:`LISTED_PER_FILE`."""
+    return Finding("input.unlisted", ERROR, f"{n} more unreadable line(s) after the first {LISTED_PER_FILE}; "
+                   "they were checked as gaps but not listed one by one", None, "input", source)
 
 
 def stream_key(stream: object) -> object:
@@ -261,19 +281,31 @@ class Tracker(StreamRules):
     def feed_counted(self, items: Iterable[Item], *, source: str | None = None, stream: object = None) -> int:
         """:meth:`feed_items` for a whole file: returns how many items there were, not the findings (they
         are in :attr:`findings`), so a big file costs no list of its own."""
-        n = 0
+        n = bad = 0
         feed = self.feed
         self._from_files = True
+        stream = stream_key(stream)
         for item in items:
             n += 1
             if item.__class__ is Record:
                 value = item.value
                 if value.__class__ is dict and value.get(OBJECT) == _RUN_OBJECT:
                     self._poll(value, source, item.line)
+                elif input_only(value):  # a JSON value that is no record at all: counted like a bad line
+                    bad += 1
+                    before = len(self.findings)
+                    feed(value, source=source, line=item.line)
+                    if bad > LISTED_PER_FILE:
+                        del self.findings[before:]
                 else:
                     feed(value, source=source, line=item.line)
+            elif item.__class__ is Bad:
+                bad += 1
+                self._feed_bad(item, stream, bad <= LISTED_PER_FILE)
             else:
                 self.feed_items((item,), source=source, stream=stream)
+        if bad > LISTED_PER_FILE:
+            self.findings.append(unlisted(source, bad - LISTED_PER_FILE))
         return n
 
     def _poll(self, d: dict[str, Any], source: str | None, line: int | None) -> None:
@@ -394,12 +426,13 @@ class Tracker(StreamRules):
 
     # === plumbing =============================================================================
 
-    def _feed_bad(self, item: Bad, stream: object) -> list[Finding]:
+    def _feed_bad(self, item: Bad, stream: object, listed: bool = True) -> list[Finding]:
         new: list[Finding] = []
         self._new = new
         idx = self._count
         self._count += 1
-        self._add(item.error.finding(idx))
+        if listed:
+            self._add(item.error.finding(idx))
         # an unreadable line may have been an event of any open stream, or the start of the next one
         self._last_bad = idx
         for st in self._streams.values():
