@@ -165,7 +165,9 @@ def test_seed000_greeting_poll_run_status(monkeypatch: pytest.MonkeyPatch, capsy
     assert run.id == run_id and run.status == "completed"
     # the timestamps the tutorial printed: created 1712030293, started +1, completed +24
     assert (run.created_at, run.started_at, run.completed_at) == (1712030293, 1712030294, 1712030317)
-    assert run.usage.model_dump() == {"completion_tokens": 340, "prompt_tokens": 327, "total_tokens": 667}
+    assert run.usage.model_dump() == {"completion_tokens": 340, "prompt_tokens": 327, "total_tokens": 667,
+                                      "prompt_token_details": {"cached_tokens": 0},
+                                      "completion_tokens_details": {"reasoning_tokens": 0}}
     assert [s.type for s in oai.beta.threads.runs.steps.list(thread_id=run.thread_id, run_id=run.id).data] == [
         "message_creation"
     ]

@@ -144,7 +144,7 @@ class Engine:
             if trigger == "complete" and step.message is None:
                 for d in self.wire.step_deltas(step, self.config.delta_chars, finished=True):
                     run.sink.append((self.names.step_delta, d))
-            run.sink.append((self.names.step[step.status], self.wire.step(step)))
+            run.sink.append((self.names.step[step.status], self.wire.step(step, streamed=True)))
 
     def _end_message(self, msg: Message | None, trigger: str) -> None:
         """End the message being written: completed, or incomplete for the reason ``trigger`` names."""
@@ -460,7 +460,7 @@ class Engine:
         run.step = step
         sink = run.sink
         if sink is not None:
-            fresh = self.wire.step(step, fresh=True)
+            fresh = self.wire.step(step, fresh=True, streamed=True)
             sink.append((self.names.step_created, fresh))
             sink.append((self.names.step[step.status], fresh))
             if msg is not None:

@@ -38,8 +38,9 @@ _STEP_DELTA = f"{spec.OBJECT_TYPES['run_step']}.delta"
 
 
 def usage_dict(prompt: int, completion: int) -> Json:
-    """A usage object."""
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    """A usage object, with the detail objects recorded traffic carries (the wire spells ``prompt_token_details``)."""
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_token_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
 
 
 def list_page(data: Sequence[Json], has_more: bool) -> Json:
@@ -162,8 +163,12 @@ class Wire:
             return [{"id": s.call_ids[0], "type": kind, kind: {}}]
         return []
 
-    def step(self, s: Step, *, fresh: bool = False) -> Json:
-        """A run step; ``fresh`` renders it as its ``created`` event does (no tool calls yet)."""
+    def step(self, s: Step, *, fresh: bool = False, streamed: bool = False) -> Json:
+        """A run step; ``fresh`` renders it as its ``created`` event does (no tool calls yet).
+
+        ``streamed``: as a ``thread.run.step.*`` event carries it, with the run's deadline in
+        ``expires_at``; read from the steps endpoints, a completed step has ``expires_at`` null (wire).
+        """
         r = s.run
         if s.message is not None:
             details: Json = {"type": s.type, s.type: {"message_id": s.message.id}}
@@ -181,7 +186,7 @@ class Wire:
             "status": s.status,
             "cancelled_at": s.cancelled_at,
             "completed_at": s.completed_at,
-            "expires_at": r.expires_at,
+            "expires_at": None if s.status == self.step_completed and not streamed else r.expires_at,
             "failed_at": s.failed_at,
             "last_error": {"code": err[0], "message": err[1]} if err else None,
             "step_details": details,
@@ -251,9 +256,10 @@ class Wire:
     def message_deltas(self, m: Message, upto: int, size: int) -> list[Json]:
         """The ``thread.message.delta`` payloads that write ``m.text[:upto]``.
 
-        Each citation arrives (with its index) in the delta that completes its marker.
+        Each citation arrives (with its index) in the delta that completes its marker; in a
+        delta its ``file_citation`` also carries ``quote: ""`` (wire).
         """
-        notes = self.annotations(m, upto)
+        notes = [{**a, "file_citation": {**a["file_citation"], "quote": ""}} for a in self.annotations(m, upto)]
         out: list[Json] = []
         start = 0
         for piece in self.chunks(m.text[:upto], size):

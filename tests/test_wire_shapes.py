@@ -1,0 +1,84 @@
+"""Wire details recorded from the real API (October 2025) that client code reads, checked through the SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from runfsm import spec
+from runfsm.openai import client
+from runfsm.sim import Citation, Clock, CodeInterpreter, Say, Simulator
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:deprecated$:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The Assistants API is deprecated:DeprecationWarning"),
+]
+
+START = 1_700_000_000
+DETAILS = {"prompt_token_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
+
+
+def _finished(script: list[Any], tools: list[dict[str, Any]] | None = None) -> tuple[Any, Any, Any]:
+    sim = Simulator(clock=Clock(START), script=script)
+    oai = client(sim)
+    asst = oai.beta.assistants.create(model="gpt-4o", tools=tools or [])
+    thread = oai.beta.threads.create(messages=[{"role": "user", "content": "Hi"}])
+    run = oai.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=asst.id)
+    return oai, thread, run
+
+
+def test_usage_of_runs_and_steps_has_the_detail_objects_with_the_wires_spelling() -> None:
+    oai, thread, run = _finished([CodeInterpreter("print(1)", logs="1\n"), Say("One.")],
+                                 tools=[{"type": "code_interpreter"}])
+    assert run.status == "completed"
+    assert {k: v for k, v in run.usage.to_dict().items() if k in DETAILS} == DETAILS  # type: ignore[union-attr]
+    steps = oai.beta.threads.runs.steps.list(thread_id=thread.id, run_id=run.id).data
+    assert len(steps) == 2
+    for step in steps:
+        assert {k: v for k, v in step.usage.to_dict().items() if k in DETAILS} == DETAILS  # type: ignore[union-attr]
+
+
+def test_a_completed_step_has_expires_at_null_when_read_and_the_deadline_when_streamed() -> None:
+    sim = Simulator(clock=Clock(START), script=[Say("Hello there.", duration=2)])
+    oai = client(sim)
+    asst = oai.beta.assistants.create(model="gpt-4o")
+    thread = oai.beta.threads.create(messages=[{"role": "user", "content": "Hi"}])
+    streamed: list[Any] = []
+    with oai.beta.threads.runs.stream(thread_id=thread.id, assistant_id=asst.id) as stream:
+        for event in stream:
+            if event.event.startswith("thread.run.step.") and event.event != "thread.run.step.delta":
+                streamed.append(event.data)
+        run = stream.get_final_run()
+    assert [s.status for s in streamed] == ["in_progress", "in_progress", "completed"]
+    assert {s.expires_at for s in streamed} == {START + spec.RUN_DEADLINE_SECONDS}
+    step_id = streamed[-1].id
+    listed = oai.beta.threads.runs.steps.list(thread_id=thread.id, run_id=run.id).data[0]
+    retrieved = oai.beta.threads.runs.steps.retrieve(thread_id=thread.id, run_id=run.id, step_id=step_id)
+    assert listed.expires_at is None and retrieved.expires_at is None
+
+
+def test_an_in_progress_step_read_from_the_steps_endpoint_keeps_the_deadline() -> None:
+    sim = Simulator(clock=Clock(START), script=[Say("A long answer.", duration=100)])
+    oai = client(sim)
+    asst = oai.beta.assistants.create(model="gpt-4o")
+    thread = oai.beta.threads.create(messages=[{"role": "user", "content": "Hi"}])
+    run = oai.beta.threads.runs.create(thread_id=thread.id, assistant_id=asst.id)
+    sim.advance(5)
+    step = oai.beta.threads.runs.steps.list(thread_id=thread.id, run_id=run.id).data[0]
+    assert step.status == "in_progress" and step.expires_at == START + spec.RUN_DEADLINE_SECONDS
+
+
+def test_a_file_citation_in_a_message_delta_carries_an_empty_quote() -> None:
+    sim = Simulator(clock=Clock(START), script=[Say("See 【4:0†doc】 there.", citations=[Citation("【4:0†doc】", "file-1")])])
+    oai = client(sim)
+    asst = oai.beta.assistants.create(model="gpt-4o")
+    thread = oai.beta.threads.create(messages=[{"role": "user", "content": "Hi"}])
+    notes = []
+    with oai.beta.threads.runs.stream(thread_id=thread.id, assistant_id=asst.id) as stream:
+        for event in stream:
+            if event.event == "thread.message.delta":
+                for part in event.data.delta.content or []:
+                    notes += part.text.annotations or []  # type: ignore[union-attr]
+    assert len(notes) == 1
+    assert notes[0].file_citation.to_dict() == {"file_id": "file-1", "quote": ""}  # type: ignore[union-attr]
