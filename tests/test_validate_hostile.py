@@ -208,3 +208,21 @@ def test_bad_option_values_are_usage_errors(tmp_path: Path, capsys: pytest.Captu
             runfsm_main(["validate", *args, str(p)])
         assert info.value.code == 2
         assert "expected" in capsys.readouterr().err
+
+
+def test_a_run_created_again_in_another_file_is_a_reused_id(tmp_path: Path) -> None:
+    polled, streamed, again = tmp_path / "p.jsonl", tmp_path / "s.jsonl", tmp_path / "q.jsonl"
+    polled.write_text("\n".join(json.dumps(run(s)) for s in ("queued", "in_progress", "completed")) + "\n")
+    events = [("thread.run.created", run("queued")), ("thread.run.queued", run("queued")),
+              ("thread.run.in_progress", run("in_progress")), ("thread.run.completed", run("completed")),
+              ("done", "[DONE]")]
+    streamed.write_text("\n".join(json.dumps({"event": e, "data": d}) for e, d in events) + "\n")
+    again.write_text(json.dumps(run("queued")) + "\n" + json.dumps(run("completed")) + "\n")
+    for second in (streamed, again):  # the same ids, the same thread and creation time: replayed, not resumed
+        found = validate_paths([polled, second]).findings
+        assert [(f.code, f.source, f.line) for f in found] == [("run.id_reused", str(second), 1)]
+        assert "ended 'completed'" in found[0].message and "--separate" in found[0].message
+    # within one file, the same thing is the lifecycle error it is
+    one = tmp_path / "one.jsonl"
+    one.write_text(polled.read_text() + again.read_text())
+    assert "run.terminal_left" in validate_paths([one]).codes()

@@ -535,7 +535,9 @@ class Tracker(StreamRules):
             return
         assert status is not None
         if state is not None and self._from_files and state.source != source and (
-                d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id):
+                d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id
+                or (part == CREATED and st is not None)  # created again, in another file
+                or (status == lc.initial and state.status in lc.terminal)):  # begun again after it ended
             self._id_reused(state, d, source, line, idx)
             state = None
         new = state is None
@@ -649,11 +651,15 @@ class Tracker(StreamRules):
         one is tracked on its own instead of as a run that changed its identity."""
         here = f"{source}:{line}" if line is not None else source
         there = f"{state.source}:{state.line}" if state.line is not None else state.source
+        if d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id:
+            what = (f"in {there} it is on thread {short(state.thread_id)} created at {short(state.created_at)}, "
+                    f"in {here} on thread {short(d.get(THREAD_ID))} created at {short(d.get(CREATED_AT))}")
+        else:
+            what = (f"it ended {state.status!r} in {there} (first seen there) and begins again "
+                    f"{d.get(STATUS)!r} in {here}")
         self._emit("run.id_reused", ERROR,
-                   f"run id {state.id} names two different runs: in {there} it is on thread "
-                   f"{short(state.thread_id)} created at {short(state.created_at)}, in {here} on thread "
-                   f"{short(d.get(THREAD_ID))} created at {short(d.get(CREATED_AT))}. If these files come from "
-                   "separate sessions or systems, check them with --separate (validate_paths(..., separate=True))",
+                   f"run id {state.id} names two different runs: {what}. If these files come from separate "
+                   "sessions or systems, check them with --separate (validate_paths(..., separate=True))",
                    state.id, "run", source, line, idx)
         self.forget(state.id)
         self._tombstones.pop(state.id, None)
