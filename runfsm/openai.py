@@ -343,9 +343,21 @@ class SimRouter:
     def _create_assistant(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         return Answer(200, self._call(self.sim.create_assistant, (), self._json(request)))
 
+    @_route("GET", r"/assistants")
+    def _list_assistants(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.list_assistants(**self._list_query(request)))
+
     @_route("GET", r"/assistants/{id}")
     def _retrieve_assistant(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         return Answer(200, self.sim.retrieve_assistant(ids[0]))
+
+    @_route("POST", r"/assistants/{id}")
+    def _modify_assistant(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.modify_assistant, ids, self._json(request)))
+
+    @_route("DELETE", r"/assistants/{id}")
+    def _delete_assistant(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.delete_assistant(ids[0]))
 
     # -- files --
 
@@ -362,9 +374,23 @@ class SimRouter:
         self.uploads.append(uploaded)
         return Answer(200, uploaded)
 
+    @_route("GET", r"/files")
+    def _list_files(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        query = self._list_query(request, "purpose")
+        query.pop("before", None)  # the files list pages forward only
+        return Answer(200, self.sim.list_files(**query))
+
     @_route("GET", r"/files/{id}")
     def _retrieve_file(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         return Answer(200, self.sim.retrieve_file(ids[0]))
+
+    @_route("DELETE", r"/files/{id}")
+    def _delete_file(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.delete_file(ids[0]))
+
+    @_route("GET", r"/files/{id}/content")
+    def _file_content(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.file_content(ids[0]), headers={"content-type": "application/octet-stream"})
 
     # -- threads --
 
@@ -381,6 +407,10 @@ class SimRouter:
     @_route("GET", r"/threads/{id}")
     def _retrieve_thread(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         return Answer(200, self.sim.retrieve_thread(ids[0]))
+
+    @_route("POST", r"/threads/{id}")  # after /threads/runs, which this pattern would also match
+    def _modify_thread(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.modify_thread, ids, self._json(request)))
 
     @_route("DELETE", r"/threads/{id}")
     def _delete_thread(self, request: _Request, ids: tuple[str, ...]) -> Answer:
@@ -399,6 +429,10 @@ class SimRouter:
     @_route("GET", r"/threads/{id}/messages/{id}")
     def _retrieve_message(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         return Answer(200, self.sim.retrieve_message(*ids))
+
+    @_route("POST", r"/threads/{id}/messages/{id}")
+    def _modify_message(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.modify_message, ids, self._json(request)))
 
     # -- runs --
 
@@ -547,6 +581,8 @@ class _AsyncEvents(_HX.AsyncByteStream):  # type: ignore[misc]
 
 def _response(router: SimRouter, answer: Answer, request: Any, *, asynchronous: bool) -> Any:
     headers = _headers(router, answer)
+    if isinstance(answer.body, bytes):  # a file's content, as uploaded
+        return _HX.Response(answer.status, headers=headers, content=answer.body, request=request)
     if answer.events is None:
         content = json.dumps(answer.body, ensure_ascii=False).encode()
         return _HX.Response(answer.status, headers=headers, content=content, request=request)

@@ -39,6 +39,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _ROLES = ("user", "assistant")
 _ORDERS = ("asc", "desc")
+_RANKING_ORDER = ("ranker", "score_threshold")
+_FILES_PAGE = 10_000  # the files list's default and largest page (API reference)
 _METADATA_MAX = (16, 64, 512)  # keys, key length, value length
 
 
@@ -237,7 +239,36 @@ class Simulator:
                 if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
                     raise _bad(f"{param}[{i}].function.name", f"Missing required parameter: '{param}[{i}].function.name'.")
         check_json(tools, param)
-        return list(tools)
+        return [self._normal_tool(t) for t in tools]
+
+    def _normal_tool(self, tool: Json) -> Json:
+        """A tool definition as the API echoes it back (wire): a function gets ``strict: false`` when not
+        given, a file_search tool's ``ranking_options`` get ``hybrid_search: null``."""
+        kind = tool["type"]
+        found = tool.get(kind)
+        body: Json = found if isinstance(found, dict) else {}
+        if kind == spec.PAUSING_TOOL_CALL_TYPE:
+            return {**tool, kind: {**body, "strict": body.get("strict", False)}}
+        if kind == self._wire.tool_type["file_search"] and isinstance(body.get("ranking_options"), dict):
+            given = body["ranking_options"]
+            options = {k: given[k] for k in _RANKING_ORDER if k in given}  # the order recorded answers have
+            options.update({k: v for k, v in given.items() if k not in options})
+            options["hybrid_search"] = given.get("hybrid_search")
+            return {**tool, kind: {**body, "ranking_options": options}}
+        return dict(tool)
+
+    def _tool_resources(self, tools: Sequence[Json], given: object, param: str = "tool_resources") -> Json:
+        """``tool_resources`` as the API echoes it back (wire): one entry per tool that takes files, empty
+        when none was given (``code_interpreter: {file_ids: []}``); ``{}`` when no tool takes files."""
+        if given is not None and not isinstance(given, dict):
+            raise _bad(param, f"Invalid type for '{param}': expected an object.")
+        check_json(given, param)
+        out = {k: v for k, v in (given or {}).items()}  # kept as given where no rule says otherwise (inferred)
+        code = self._wire.tool_type["code_interpreter"]
+        if any(t.get("type") == code for t in tools):
+            entry: Json = out[code] if isinstance(out.get(code), dict) else {}
+            out[code] = {**entry, "file_ids": list(entry.get("file_ids") or [])}
+        return out
 
     @_locked
     def create_assistant(
@@ -253,36 +284,72 @@ class Simulator:
         temperature: float | None = None,
         top_p: float | None = None,
         response_format: object = None,
+        reasoning_effort: str | None = None,
         **extra: Any,
     ) -> Json:
         """Create an assistant (``extra`` body fields are ignored, like unknown JSON keys)."""
         if not isinstance(model, str) or not model:
             raise _bad("model", "Missing required parameter: 'model'.")
-        for param, value in (("name", name), ("instructions", instructions), ("description", description)):
-            if value is not None and not isinstance(value, str):
-                raise _bad(param, f"Invalid type for '{param}': expected a string, got {type(value).__name__}.")
-        check_number("temperature", temperature)
-        check_number("top_p", top_p)
-        if response_format is not None:
-            check_run_option("response_format", response_format, self.profile.tool_call_types)
-        if tool_resources is not None and not isinstance(tool_resources, dict):
-            raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
-        check_json(tool_resources, "tool_resources")
-        a = Assistant(self._ids("assistant"), self.clock.timestamp, model)
-        a.name = name
-        a.description = description
-        a.instructions = instructions
-        a.tools = self._check_tools(tools)
-        a.tool_resources = dict(tool_resources or {})
-        a.metadata = _check_metadata(metadata)
-        if temperature is not None:
-            a.temperature = temperature
-        if top_p is not None:
-            a.top_p = top_p
-        if response_format is not None:
-            a.response_format = response_format
+        fields = {"name": name, "instructions": instructions, "description": description, "tools": tools,
+                  "tool_resources": tool_resources, "metadata": metadata, "temperature": temperature,
+                  "top_p": top_p, "response_format": response_format, "reasoning_effort": reasoning_effort}
+        a = Assistant("", self.clock.timestamp, model)
+        self._apply_assistant(a, fields)
+        a.id = self._ids("assistant")  # drawn last: a refused request uses no id
         self._assistants[a.id] = a
         return self._wire.assistant(a)
+
+    def _apply_assistant(self, a: Assistant, fields: Mapping[str, Any]) -> None:
+        """Check every given field (``None``: leave as it is), then set them all: all or nothing."""
+        changes: dict[str, Any] = {}
+        if fields.get("model") is not None:
+            if not isinstance(fields["model"], str) or not fields["model"]:
+                raise _bad("model", f"Invalid value for 'model': {describe(fields['model'])}.")
+            changes["model"] = fields["model"]
+        for param in ("name", "instructions", "description"):
+            value = fields.get(param)
+            if value is not None and not isinstance(value, str):
+                raise _bad(param, f"Invalid type for '{param}': expected a string, got {type(value).__name__}.")
+            if value is not None:
+                changes[param] = value
+        for param in ("temperature", "top_p"):
+            if fields.get(param) is not None:
+                changes[param] = check_number(param, fields[param])
+        for param in ("response_format", "reasoning_effort"):
+            if fields.get(param) is not None:
+                changes[param] = check_run_option(param, fields[param], self.profile.tool_call_types)
+        if fields.get("metadata") is not None:
+            changes["metadata"] = _check_metadata(fields["metadata"])
+        tools = self._check_tools(fields["tools"]) if fields.get("tools") is not None else a.tools
+        given = fields.get("tool_resources")
+        changes["tools"] = tools
+        changes["tool_resources"] = self._tool_resources(tools, given if given is not None else a.tool_resources)
+        for key, value in changes.items():
+            setattr(a, key, value)
+
+    @_locked
+    def modify_assistant(self, assistant_id: str, **fields: Any) -> Json:
+        """Change an assistant's model, name, instructions, tools, tool_resources, metadata, ... (fields not given stay)."""
+        a = self._assistant(assistant_id)
+        self._apply_assistant(a, fields)
+        return self._wire.assistant(a)
+
+    @_locked
+    def list_assistants(self, *, order: str = "desc", limit: int = 20, after: str | None = None,
+                        before: str | None = None) -> Json:
+        """List the assistants (newest first by default), 20 a page."""
+        self._watch.read()
+        return self._page(list(self._assistants.values()), self._wire.assistant, lambda a: a.id,
+                          order, limit, after, before)
+
+    @_locked
+    def delete_assistant(self, assistant_id: str) -> Json:
+        """Delete an assistant.  Runs it already started go on (they carry their own model, instructions and
+        tools); new runs naming it answer 404.  Nothing documents a delete while a run is active: inferred."""
+        a = self._assistant(assistant_id)
+        del self._assistants[a.id]
+        self._scripts_by_id.pop(a.id, None)
+        return {"id": a.id, "object": "assistant.deleted", "deleted": True}
 
     @_locked
     def retrieve_assistant(self, assistant_id: str) -> Json:
@@ -302,13 +369,39 @@ class Simulator:
         self._files[f.id] = f
         return self._wire.file(f)
 
-    @_locked
-    def retrieve_file(self, file_id: str) -> Json:
-        self._watch.read()
+    def _file(self, file_id: object) -> File:
         f = self._files.get(file_id) if isinstance(file_id, str) else None
         if f is None:
             raise _not_found("file", file_id)
-        return self._wire.file(f)
+        return f
+
+    @_locked
+    def retrieve_file(self, file_id: str) -> Json:
+        self._watch.read()
+        return self._wire.file(self._file(file_id))
+
+    @_locked
+    def list_files(self, *, purpose: str | None = None, order: str = "desc", limit: int = _FILES_PAGE,
+                   after: str | None = None) -> Json:
+        """List the uploaded files (newest first by default; up to 10,000 a page, as the API)."""
+        self._watch.read()
+        files: Sequence[File] = list(self._files.values())
+        if purpose is not None:
+            files = [f for f in files if f.purpose == purpose]
+        return self._page(files, self._wire.file, lambda f: f.id, order, limit, after, None, max_limit=_FILES_PAGE)
+
+    @_locked
+    def delete_file(self, file_id: str) -> Json:
+        """Delete an uploaded file (messages that cite or attach it keep its id)."""
+        f = self._file(file_id)
+        del self._files[f.id]
+        return {"id": f.id, "object": "file", "deleted": True}
+
+    @_locked
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of an uploaded file."""
+        self._watch.read()
+        return self._file(file_id).content
 
     # -- threads and messages ---------------------------------------------------------------
 
@@ -336,6 +429,20 @@ class Simulator:
     def retrieve_thread(self, thread_id: str) -> Json:
         self._watch.read()
         return self._wire.thread(self._thread(thread_id))
+
+    @_locked
+    def modify_thread(self, thread_id: str, *, metadata: Mapping[str, str] | None = None,
+                      tool_resources: Json | None = None, **extra: Any) -> Json:
+        """Replace a thread's metadata and/or tool_resources (``None`` leaves it as it is)."""
+        t = self._thread(thread_id)
+        meta = _check_metadata(metadata) if metadata is not None else t.metadata
+        if tool_resources is not None and not isinstance(tool_resources, dict):
+            raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
+        check_json(tool_resources, "tool_resources")
+        t.metadata = meta
+        if tool_resources is not None:
+            t.tool_resources = dict(tool_resources)
+        return self._wire.thread(t)
 
     @_locked
     def delete_thread(self, thread_id: str) -> Json:
@@ -419,21 +526,34 @@ class Simulator:
         m = self._add_message(t, role_, parts, atts, meta)
         return self._out(self._wire.message(m, self.clock.now))
 
-    @_locked
-    def retrieve_message(self, thread_id: str, message_id: str) -> Json:
-        self._watch.read()
+    def _message(self, thread_id: object, message_id: object) -> Message:
         t = self._thread(thread_id)
         m = self._messages.get(message_id) if isinstance(message_id, str) else None
         if m is None or m.thread is not t:
             raise _not_found("message", message_id)
+        return m
+
+    @_locked
+    def retrieve_message(self, thread_id: str, message_id: str) -> Json:
+        self._watch.read()
+        return self._out(self._wire.message(self._message(thread_id, message_id), self.clock.now))
+
+    @_locked
+    def modify_message(self, thread_id: str, message_id: str, *, metadata: Mapping[str, str] | None = None,
+                       **extra: Any) -> Json:
+        """Replace a message's metadata (``None`` leaves it as it is)."""
+        m = self._message(thread_id, message_id)
+        if metadata is not None:
+            m.metadata = _check_metadata(metadata)
         return self._out(self._wire.message(m, self.clock.now))
 
     def _page(self, items: Sequence[T], render: Callable[[T], Json], key: Callable[[T], str], order: object,
-              limit: object, after: object, before: object) -> Json:
+              limit: object, after: object, before: object, *, max_limit: int = 100) -> Json:
         if order not in _ORDERS:
             raise _bad("order", f"Invalid value for 'order': {describe(order)}; expected 'asc' or 'desc'.")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
-            raise _bad("limit", f"Invalid value for 'limit': {describe(limit)}; expected an integer from 1 to 100.")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
+            raise _bad("limit", f"Invalid value for 'limit': {describe(limit)}; expected an integer from 1 to "
+                                f"{max_limit:,}.")
         seq = list(items) if order == "asc" else list(reversed(items))
         ids = [key(x) for x in seq]
         lo, hi = 0, len(seq)
@@ -511,7 +631,8 @@ class Simulator:
         given = {k: params[k] for k in RUN_OPTION_DEFAULTS if params.get(k) is not None}
         for k, v in given.items():
             check_run_option(k, v, self.profile.tool_call_types)
-        inherited = {"temperature": a.temperature, "top_p": a.top_p, "response_format": a.response_format}
+        inherited = {"temperature": a.temperature, "top_p": a.top_p, "response_format": a.response_format,
+                     "reasoning_effort": a.reasoning_effort}
         opts = {**RUN_OPTION_DEFAULTS, **inherited, **given}
         return None if opts == RUN_OPTION_DEFAULTS else opts
 
@@ -562,6 +683,7 @@ class Simulator:
         run.model = model
         run.instructions = instructions
         run.tools = tools
+        run.tool_resources = a.tool_resources
         run.metadata = metadata
         run.options = options
         self._check_script_tools(run)

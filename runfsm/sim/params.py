@@ -36,6 +36,8 @@ TOKEN_MINIMUM = 256
 
 TOOL_CHOICE_MODES = ("none", "auto", "required")
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+"""``reasoning_effort`` values (API reference, 2025: "Currently supported values are minimal, low, medium, and high")."""
 TRUNCATION_TYPES = ("auto", "last_messages")
 
 MAX_DEPTH = 64
@@ -188,6 +190,8 @@ def check_run_option(param: str, value: object, tool_types: tuple[str, ...]) -> 
         return _check_response_format(value)
     if param == "truncation_strategy":
         return _check_truncation(value)
+    if param == "reasoning_effort":
+        return _one_of(param, value, REASONING_EFFORTS)
     raise KeyError(param)  # pragma: no cover - a run option without a rule
 
 

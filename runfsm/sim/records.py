@@ -21,8 +21,8 @@ Json = dict[str, Any]
 
 class Assistant:
     __slots__ = (
-        "created_at", "description", "id", "instructions", "metadata", "model", "name", "response_format",
-        "temperature", "tool_resources", "tools", "top_p",
+        "created_at", "description", "id", "instructions", "metadata", "model", "name", "reasoning_effort",
+        "response_format", "temperature", "tool_resources", "tools", "top_p",
     )
 
     def __init__(self, id: str, created_at: int, model: str) -> None:
@@ -38,6 +38,7 @@ class Assistant:
         self.temperature: float = 1.0
         self.top_p: float = 1.0
         self.response_format: object = "auto"
+        self.reasoning_effort: str | None = None
 
 
 class File:
@@ -122,7 +123,7 @@ class Run:
         "assistant_id", "base_prompt", "burst", "burst_at", "cancelled_at", "completed_at", "completion_tokens", "created_at",
         "cursor", "epoch", "expires_at", "failed_at", "history", "id", "incomplete_reason", "instructions",
         "last_error", "message", "metadata", "model", "options", "pending", "prompt_tokens", "script", "sink",
-        "started_at", "status", "step", "steps", "thread", "tool_outputs", "tools",
+        "started_at", "status", "step", "steps", "thread", "tool_outputs", "tool_resources", "tools",
     )
 
     def __init__(self, id: str, thread: Thread, assistant_id: str, created_at: int, status: str, expires_at: int) -> None:
@@ -141,6 +142,7 @@ class Run:
         self.model = ""
         self.instructions: str | None = None
         self.tools: list[Json] = []
+        self.tool_resources: Json = {}  # the assistant's, when the run was created
         self.metadata: dict[str, str] = {}
         self.options: Json | None = None  # body fields other than the above, when given
         self.prompt_tokens = 0

@@ -29,6 +29,7 @@ RUN_OPTION_DEFAULTS: Json = {
     "response_format": "auto",
     "tool_choice": "auto",
     "parallel_tool_calls": True,
+    "reasoning_effort": None,
 }
 """Run body fields beyond the lifecycle ones, with the API's defaults (in wire order)."""
 
@@ -81,7 +82,7 @@ class Wire:
             "id": a.id, "object": "assistant", "created_at": a.created_at, "name": a.name,
             "description": a.description, "model": a.model, "instructions": a.instructions, "tools": a.tools,
             "tool_resources": a.tool_resources, "metadata": a.metadata, "top_p": a.top_p,
-            "temperature": a.temperature, "response_format": a.response_format,
+            "temperature": a.temperature, "reasoning_effort": a.reasoning_effort, "response_format": a.response_format,
         }
 
     @staticmethod
@@ -134,6 +135,7 @@ class Wire:
             "model": r.model,
             "instructions": r.instructions,
             "tools": r.tools,
+            "tool_resources": r.tool_resources,
             "metadata": r.metadata,
             "incomplete_details": {"reason": r.incomplete_reason} if r.incomplete_reason else None,
             "usage": None if status in self.run_active else usage_dict(r.prompt_tokens, r.completion_tokens),
