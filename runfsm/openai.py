@@ -34,6 +34,7 @@ import importlib
 import inspect
 import json
 import re
+import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -243,6 +244,7 @@ class SimRouter:
         """The base URL's path (``/v1``): stripped from request paths before routing."""
         self.requests = 0
         """How many requests were answered (also numbers the ``x-request-id`` headers)."""
+        self._numbering = threading.Lock()  # clients used from several threads share one router
         self.uploads: list[dict[str, Any]] = []
         """The file objects uploaded through this router, in order (the simulator keeps the content)."""
         self._api_error: type[BaseException] = _sim_api_error()
@@ -251,10 +253,13 @@ class SimRouter:
 
     def handle(self, method: str, path: str, query: Mapping[str, str], content_type: str, body: bytes) -> Answer:
         """Answer one request (``path``: the URL path, base URL path included)."""
-        self.requests += 1
+        with self._numbering:
+            self.requests += 1
+            number = self.requests
         rel = path[len(self.prefix):] if self.prefix and path.startswith(self.prefix + "/") else path
         request = _Request(method.upper(), rel, dict(query), content_type, body)
         answer = self._answer(request, path)
+        answer.headers.setdefault("x-request-id", f"req_runfsm{number:08d}")
         if self.calls is not None:
             self.calls.append(Call(request.method, rel, answer.status, _summary(answer)))
         return answer
@@ -539,7 +544,6 @@ def _sim_api_error() -> type[BaseException]:
 def _headers(router: SimRouter, answer: Answer) -> dict[str, str]:
     headers = {
         "openai-poll-after-ms": str(router.poll_after_ms),
-        "x-request-id": f"req_runfsm{router.requests:08d}",
         "content-type": "text/event-stream; charset=utf-8" if answer.events is not None else "application/json",
     }
     headers.update(answer.headers)

@@ -39,7 +39,8 @@ def _limit(name: str, value: object, *, whole: bool) -> None:
     if value is None:
         return
     kinds = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or value < 1:
+    finite = not isinstance(value, float) or math.isfinite(value)  # (math.isfinite overflows on a huge int)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not finite or value < 1:
         what = "a whole number >= 1" if whole else "a number of seconds >= 1"
         raise ConfigError(f"Liveness.{name} must be {what} or None (off), got {value!r}")
 

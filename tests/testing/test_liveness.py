@@ -212,3 +212,11 @@ def test_the_async_client_raises_it_inside_the_awaited_call() -> None:
 
     with pytest.raises(ClientStuck, match="'incomplete'"):
         asyncio.run(main())
+
+
+def test_a_huge_whole_number_is_a_valid_limit() -> None:
+    settings = Liveness(terminal_polls=10**400, horizon=10**400, idle_calls=10**400)
+    sim, thread_id, run_id = _ended_run(settings)
+    for _ in range(50):
+        sim.retrieve_run(thread_id, run_id)
+    assert sim.stuck is None
