@@ -54,10 +54,17 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
         p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
         p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
-    elif name == "check":
-        from .testing._cli import add_arguments
-
-        add_arguments(p)
+    elif name == "check":  # declared here: building the parser must not load the simulator
+        p.add_argument("target", metavar="MODULE:FUNCTION",
+                       help="the client function to check: package.module:function or path/to/file.py:function")
+        p.add_argument("--async", dest="asynchronous", action="store_true",
+                       help="the function is async (detected from 'async def' anyway)")
+        p.add_argument("--strict", action="store_true", help="leave out and refuse the moves the spec grades inferred")
+        p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
+        p.add_argument("--only", action="append", metavar="PATTERN", help="only behaviours matching (repeatable)")
+        p.add_argument("--must-finish", action="store_true", help="returning while a run is still active fails")
+        p.add_argument("--json", action="store_true", help="print the report as JSON")
+        p.add_argument("--list", action="store_true", help="list the behaviours and exit")
     elif name == "demo":
         p.add_argument("--out", default=None, metavar="DIR", help="also write traces and diagrams into DIR")
 

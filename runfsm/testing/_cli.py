@@ -21,20 +21,7 @@ from ..errors import RunfsmError
 from ._catalogue import CheckError
 from ._report import clean
 
-__all__ = ["add_arguments", "load_target", "main"]
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("target", metavar="MODULE:FUNCTION",
-                   help="the client function to check: package.module:function or path/to/file.py:function")
-    p.add_argument("--async", dest="asynchronous", action="store_true",
-                   help="the function is async (detected from 'async def' anyway)")
-    p.add_argument("--strict", action="store_true", help="leave out and refuse the moves the spec grades inferred")
-    p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
-    p.add_argument("--only", action="append", metavar="PATTERN", help="only behaviours matching (repeatable)")
-    p.add_argument("--must-finish", action="store_true", help="returning while a run is still active fails")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--list", action="store_true", help="list the behaviours and exit")
+__all__ = ["load_target", "main"]
 
 
 class TargetError(CheckError):
