@@ -339,14 +339,7 @@ class Engine:
             self._move_run(run, "start")
             run.started_at = self.clock.timestamp
             self._emit_run(run)
-        error = ("server_error", f"The simulated model's script failed at action {index}.")
-        self._end_message(run.message, "fail")
-        if run.step is not None:
-            self._move_step(run.step, "fail", error)
-        self._move_run(run, "fail")
-        run.failed_at = self.clock.timestamp
-        run.last_error = error
-        self._emit_run(run)
+        self._fail(run, ("server_error", f"The simulated model's script failed at action {index}."))
         raise ScriptError(
             f"run {run.id}: script action {index}: {cause} (the run has failed with server_error)",
             run_id=run.id, action=index,
@@ -527,7 +520,10 @@ class Engine:
     def _on_fail(self, run: Run, epoch: int, action: Fail) -> None:
         if not self._live(run, epoch, "fail"):
             return
-        error = (action.code, action.error_message)
+        self._fail(run, (action.code, action.error_message))
+
+    def _fail(self, run: Run, error: tuple[str, str]) -> None:
+        """Fail the run with ``error``: its message ends incomplete, its step failed (LIFECYCLE.md section 4)."""
         self._end_message(run.message, "fail")
         if run.step is not None:
             self._move_step(run.step, "fail", error)
