@@ -397,6 +397,24 @@ class SimRouter:
     def _file_content(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         return Answer(200, self.sim.file_content(ids[0]), headers={"content-type": "application/octet-stream"})
 
+    # -- vector stores --
+
+    @_route("POST", r"/vector_stores")
+    def _create_vector_store(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self._call(self.sim.create_vector_store, (), self._json(request)))
+
+    @_route("GET", r"/vector_stores")
+    def _list_vector_stores(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.list_vector_stores(**self._list_query(request)))
+
+    @_route("GET", r"/vector_stores/{id}")
+    def _retrieve_vector_store(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.retrieve_vector_store(ids[0]))
+
+    @_route("DELETE", r"/vector_stores/{id}")
+    def _delete_vector_store(self, request: _Request, ids: tuple[str, ...]) -> Answer:
+        return Answer(200, self.sim.delete_vector_store(ids[0]))
+
     # -- threads --
 
     @_route("POST", r"/threads")

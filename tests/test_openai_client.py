@@ -263,8 +263,8 @@ def test_cancel_of_a_finished_run_is_refused_and_unknown_ids_are_404() -> None:
 
 def test_an_endpoint_the_simulator_does_not_serve_is_a_404_naming_it() -> None:
     _sim, oai = make()
-    with pytest.raises(openai.NotFoundError, match=r"Invalid URL \(GET /v1/vector_stores\)"):
-        oai.vector_stores.list()
+    with pytest.raises(openai.NotFoundError, match=r"Invalid URL \(GET /v1/batches\)"):
+        oai.batches.list()
 
 
 def test_bad_requests_get_the_apis_400_answers() -> None:

@@ -181,3 +181,55 @@ def test_what_the_client_received_validates_clean() -> None:
     assert run.status == "completed"
     report = validate_trace(sim.trace)
     assert report.errors == [] and report.warnings == []
+
+
+# --- vector stores ------------------------------------------------------------------------------------------
+
+
+def test_vector_stores_create_retrieve_list_delete() -> None:
+    sim, oai = _world()
+    f1 = oai.files.create(file=("a.txt", b"abc"), purpose="assistants").id  # type: ignore[arg-type]
+    f2 = oai.files.create(file=("b.txt", b"defgh"), purpose="assistants").id  # type: ignore[arg-type]
+    store = oai.vector_stores.create(name="docs", file_ids=[f1, f2])
+    assert store.id.startswith("vs_") and store.status == "completed" and store.usage_bytes == 8
+    assert (store.file_counts.completed, store.file_counts.total) == (2, 2)
+    assert oai.vector_stores.retrieve(store.id).to_dict() == store.to_dict()
+    sim.advance(1)
+    other = oai.vector_stores.create()
+    assert [v.id for v in oai.vector_stores.list().data] == [other.id, store.id]
+    assert oai.vector_stores.delete(store.id).deleted is True
+    with pytest.raises(openai.NotFoundError, match=f"No vector store found with id '{store.id}'"):
+        oai.vector_stores.retrieve(store.id)
+    with pytest.raises(openai.NotFoundError, match="No file found with id 'file-nope'"):
+        oai.vector_stores.create(file_ids=["file-nope"])
+    assert [v.id for v in oai.vector_stores.list().data] == [other.id]
+
+
+def test_the_vector_stores_helper_comes_back_as_vector_store_ids() -> None:
+    _, oai = _world()
+    f1 = oai.files.create(file=("a.txt", b"abc"), purpose="assistants").id  # type: ignore[arg-type]
+    asst = oai.beta.assistants.create(model="gpt-4o", tools=[{"type": "file_search"}],
+                                      tool_resources={"file_search": {"vector_stores": [{"file_ids": [f1]}]}})
+    ids = asst.to_dict()["tool_resources"]["file_search"]["vector_store_ids"]
+    assert len(ids) == 1 and oai.vector_stores.retrieve(ids[0]).file_counts.total == 1
+    thread = oai.beta.threads.create(tool_resources={"file_search": {"vector_store_ids": ids,
+                                                                     "vector_stores": [{"file_ids": []}]}})
+    thread_ids = thread.to_dict()["tool_resources"]["file_search"]["vector_store_ids"]
+    assert thread_ids[0] == ids[0] and len(thread_ids) == 2
+
+
+def test_a_refused_request_creates_no_vector_store() -> None:
+    _, oai = _world()
+    asst = oai.beta.assistants.create(model="gpt-4o")
+    helper = {"file_search": {"vector_stores": [{"file_ids": []}]}}
+    with pytest.raises(openai.BadRequestError):
+        oai.beta.threads.create_and_run(assistant_id=asst.id, temperature=9,
+                                        thread={"tool_resources": helper})
+    with pytest.raises(openai.NotFoundError):
+        oai.beta.assistants.create(model="gpt-4o", tool_resources={
+            "file_search": {"vector_stores": [{"file_ids": []}], "vector_store_ids": ["vs_missing"]}})
+    assert oai.vector_stores.list().data == []
+    fresh = oai.vector_stores.create()
+    _, untouched = _world()
+    untouched.beta.assistants.create(model="gpt-4o")
+    assert fresh.id == untouched.vector_stores.create().id  # no id was used up by the refusals

@@ -26,7 +26,7 @@ from .errors import APIError, ScriptError, SimError, describe
 from .ids import IdMaker
 from .liveness import Liveness, Watch
 from .params import check_attachment_tools, check_json, check_number, check_run_option
-from .records import Assistant, File, Message, Run, Thread
+from .records import Assistant, File, Message, Run, Thread, VectorStore
 from .script import Action, CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens, Script, check_script
 from .stream import EventStream, Sink, StreamEvent
 from .wire import RUN_OPTION_DEFAULTS, Wire, list_page
@@ -117,6 +117,7 @@ class Simulator:
         self._wire = Wire(self.profile, keep_deadline_when_ended=self.config.keep_deadline_when_ended)
         self._assistants: dict[str, Assistant] = {}
         self._files: dict[str, File] = {}
+        self._vector_stores: dict[str, VectorStore] = {}
         self._threads: dict[str, Thread] = {}
         self._runs: dict[str, Run] = {}
         self._messages: dict[str, Message] = {}
@@ -263,12 +264,87 @@ class Simulator:
         if given is not None and not isinstance(given, dict):
             raise _bad(param, f"Invalid type for '{param}': expected an object.")
         check_json(given, param)
-        out = {k: v for k, v in (given or {}).items()}  # kept as given where no rule says otherwise (inferred)
+        out = self._search_resources(given, param)
         code = self._wire.tool_type["code_interpreter"]
         if any(t.get("type") == code for t in tools):
             entry: Json = out[code] if isinstance(out.get(code), dict) else {}
             out[code] = {**entry, "file_ids": list(entry.get("file_ids") or [])}
         return out
+
+    def _search_resources(self, given: object, param: str) -> Json:
+        """``tool_resources`` with the file_search ``vector_stores`` helper replaced by the ``vector_store_ids``
+        of the stores it creates (wire); everything else kept as given (inferred).  Checked before anything
+        is created, so a refused request creates nothing."""
+        out: Json = dict(given) if isinstance(given, dict) else {}
+        kind = self._wire.tool_type["file_search"]
+        entry = out.get(kind)
+        if entry is None:
+            return out
+        p = f"{param}.{kind}"
+        if not isinstance(entry, dict):
+            raise _bad(p, f"Invalid type for '{p}': expected an object.")
+        ids, helpers = entry.get("vector_store_ids") or [], entry.get("vector_stores") or []
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise _bad(f"{p}.vector_store_ids", f"Invalid type for '{p}.vector_store_ids': expected an array of strings.")
+        for i in ids:
+            self._vector_store(i)
+        if not isinstance(helpers, list) or not all(isinstance(h, dict) for h in helpers):
+            raise _bad(f"{p}.vector_stores", f"Invalid type for '{p}.vector_stores': expected an array of objects.")
+        specs = [self._vector_store_spec(h.get("file_ids"), None, h.get("metadata"), f"{p}.vector_stores[{n}]")
+                 for n, h in enumerate(helpers)]
+        made = [self._new_vector_store(*s).id for s in specs]
+        out[kind] = {**{k: v for k, v in entry.items() if k != "vector_stores"}, "vector_store_ids": [*ids, *made]}
+        return out
+
+    # -- vector stores ------------------------------------------------------------------------
+
+    def _vector_store(self, store_id: object) -> VectorStore:
+        v = self._vector_stores.get(store_id) if isinstance(store_id, str) else None
+        if v is None:
+            raise _not_found("vector store", store_id)
+        return v
+
+    def _vector_store_spec(self, file_ids: object, name: object, metadata: object,
+                           param: str = "") -> tuple[tuple[str, ...], str | None, dict[str, str]]:
+        p = f"{param}." if param else ""
+        if file_ids is not None and (not isinstance(file_ids, list) or not all(isinstance(f, str) for f in file_ids)):
+            raise _bad(f"{p}file_ids", f"Invalid type for '{p}file_ids': expected an array of strings.")
+        for f in file_ids or ():
+            self._file(f)
+        if name is not None and not isinstance(name, str):
+            raise _bad(f"{p}name", f"Invalid type for '{p}name': expected a string, got {type(name).__name__}.")
+        return tuple(file_ids or ()), name, _check_metadata(metadata, f"{p}metadata")
+
+    def _new_vector_store(self, file_ids: tuple[str, ...], name: str | None, metadata: dict[str, str]) -> VectorStore:
+        v = VectorStore(self._ids("vector_store"), self.clock.timestamp, name, file_ids, metadata)
+        self._vector_stores[v.id] = v
+        return v
+
+    @_locked
+    def create_vector_store(self, *, file_ids: list[str] | None = None, name: str | None = None,
+                            metadata: Mapping[str, str] | None = None, **extra: Any) -> Json:
+        """Create a vector store of uploaded files (indexed at once: status ``completed``)."""
+        v = self._new_vector_store(*self._vector_store_spec(file_ids, name, metadata))
+        return self._wire.vector_store(v, self._files)
+
+    @_locked
+    def retrieve_vector_store(self, vector_store_id: str) -> Json:
+        self._watch.read()
+        return self._wire.vector_store(self._vector_store(vector_store_id), self._files)
+
+    @_locked
+    def list_vector_stores(self, *, order: str = "desc", limit: int = 20, after: str | None = None,
+                           before: str | None = None) -> Json:
+        self._watch.read()
+        return self._page(list(self._vector_stores.values()), lambda v: self._wire.vector_store(v, self._files),
+                          lambda v: v.id, order, limit, after, before)
+
+    @_locked
+    def delete_vector_store(self, vector_store_id: str) -> Json:
+        """Delete a vector store (assistants and threads that name it keep the id: inferred)."""
+        v = self._vector_store(vector_store_id)
+        del self._vector_stores[v.id]
+        return {"id": v.id, "object": "vector_store.deleted", "deleted": True}
 
     @_locked
     def create_assistant(
@@ -413,7 +489,8 @@ class Simulator:
         check_json(tool_resources, "tool_resources")
         meta = _check_metadata(metadata)
         specs = [self._message_spec(m, f"messages[{i}]") for i, m in enumerate(messages or [])]
-        t = Thread(self._ids("thread"), self.clock.timestamp, meta, dict(tool_resources or {}))
+        resources = self._search_resources(tool_resources, "tool_resources")
+        t = Thread(self._ids("thread"), self.clock.timestamp, meta, resources)
         self._threads[t.id] = t
         for role, parts, attachments, meta_m in specs:
             self._add_message(t, role, parts, attachments, meta_m)
@@ -439,9 +516,9 @@ class Simulator:
         if tool_resources is not None and not isinstance(tool_resources, dict):
             raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
         check_json(tool_resources, "tool_resources")
-        t.metadata = meta
         if tool_resources is not None:
-            t.tool_resources = dict(tool_resources)
+            t.tool_resources = self._search_resources(tool_resources, "tool_resources")
+        t.metadata = meta
         return self._wire.thread(t)
 
     @_locked
@@ -638,13 +715,17 @@ class Simulator:
 
     @contextmanager
     def _refusable(self) -> Iterator[None]:
-        """A request that may still be refused after drawing ids or a stream number: a refusal gives them back."""
+        """A request that may still be refused after drawing ids or a stream number, or creating vector stores
+        (a thread's ``vector_stores`` helper): a refusal gives them back."""
         streams = self._streams
+        stores = len(self._vector_stores)
         with self._ids.undoable():
             try:
                 yield
             except BaseException:
                 self._streams = streams
+                for store_id in list(self._vector_stores)[stores:]:  # (dicts keep insertion order)
+                    del self._vector_stores[store_id]
                 raise
 
     def _sink(self, stream: bool) -> Sink | None:

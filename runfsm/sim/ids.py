@@ -17,6 +17,7 @@ ID_PREFIXES = {
     "run_step": "step_",
     "call": "call_",
     "file": "file-",
+    "vector_store": "vs_",
 }
 """Object kind -> id prefix, as the real API writes them."""
 

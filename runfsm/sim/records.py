@@ -14,7 +14,7 @@ from typing import Any
 
 from .script import Action, CallFunctions, Citation, Script
 
-__all__ = ["Assistant", "File", "Message", "Run", "Step", "Thread"]
+__all__ = ["Assistant", "File", "Message", "Run", "Step", "Thread", "VectorStore"]
 
 Json = dict[str, Any]
 
@@ -50,6 +50,20 @@ class File:
         self.filename = filename
         self.purpose = purpose
         self.content = content
+
+
+class VectorStore:
+    """A vector store: the files file_search searches (indexing is instant here)."""
+
+    __slots__ = ("created_at", "file_ids", "id", "metadata", "name")
+
+    def __init__(self, id: str, created_at: int, name: str | None, file_ids: tuple[str, ...],
+                 metadata: dict[str, str]) -> None:
+        self.id = id
+        self.created_at = created_at
+        self.name = name
+        self.file_ids = file_ids
+        self.metadata = metadata
 
 
 class Thread:

@@ -8,12 +8,12 @@ create, retrieve and list carry no ``status``, ``completed_at``, ``incomplete_at
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import spec
 from ..lifecycle import Profile
-from .records import Assistant, File, Message, Run, Step, Thread
+from .records import Assistant, File, Message, Run, Step, Thread, VectorStore
 from .script import CallFunctions, CodeInterpreter, FileSearch, Say
 
 __all__ = ["RUN_OPTION_DEFAULTS", "Wire", "list_page", "usage_dict"]
@@ -90,6 +90,19 @@ class Wire:
         return {
             "id": f.id, "object": "file", "bytes": len(f.content), "created_at": f.created_at, "expires_at": None,
             "filename": f.filename, "purpose": f.purpose, "status": "processed", "status_details": None,
+        }
+
+    @staticmethod
+    def vector_store(v: VectorStore, files: Mapping[str, File]) -> Json:
+        """A vector store; its files count as indexed (``completed``) as soon as it exists."""
+        present = [files[f] for f in v.file_ids if f in files]
+        n = len(present)
+        return {
+            "id": v.id, "object": "vector_store", "created_at": v.created_at, "name": v.name,
+            "usage_bytes": sum(len(f.content) for f in present),
+            "file_counts": {"in_progress": 0, "completed": n, "failed": 0, "cancelled": 0, "total": n},
+            "status": "completed", "expires_after": None, "expires_at": None, "last_active_at": v.created_at,
+            "metadata": v.metadata,
         }
 
     @staticmethod
