@@ -82,3 +82,40 @@ def test_a_file_citation_in_a_message_delta_carries_an_empty_quote() -> None:
                     notes += part.text.annotations or []  # type: ignore[union-attr]
     assert len(notes) == 1
     assert notes[0].file_citation.to_dict() == {"file_id": "file-1", "quote": ""}  # type: ignore[union-attr]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+
+
+def test_code_interpreter_images_are_files_and_outputs_before_the_logs() -> None:
+    oai, thread, run = _finished([CodeInterpreter("plot()", logs="done\n", images=(PNG, PNG[::-1])), Say("Here.")],
+                                 tools=[{"type": "code_interpreter"}])
+    step = oai.beta.threads.runs.steps.list(thread_id=thread.id, run_id=run.id, order="asc").data[0]
+    outputs = step.step_details.tool_calls[0].code_interpreter.outputs  # type: ignore[union-attr]
+    assert [o.type for o in outputs] == ["image", "image", "logs"]
+    contents = [oai.files.content(o.image.file_id).content for o in outputs[:2]]  # type: ignore[union-attr]
+    assert contents == [PNG, PNG[::-1]]
+    assert oai.files.retrieve(outputs[0].image.file_id).purpose == "assistants_output"  # type: ignore[union-attr]
+
+
+def test_streamed_code_interpreter_outputs_accumulate_to_the_same() -> None:
+    sim = Simulator(clock=Clock(START), script=[CodeInterpreter("plot()", logs="ok", images=(PNG,)), Say("Here.")])
+    oai = client(sim)
+    asst = oai.beta.assistants.create(model="gpt-4o", tools=[{"type": "code_interpreter"}])
+    thread = oai.beta.threads.create(messages=[{"role": "user", "content": "Plot"}])
+    with oai.beta.threads.runs.stream(thread_id=thread.id, assistant_id=asst.id) as stream:
+        stream.until_done()
+        steps = stream.get_final_run_steps()
+    outputs = steps[0].step_details.tool_calls[0].code_interpreter.outputs  # type: ignore[union-attr]
+    assert [o.type for o in outputs] == ["image", "logs"]
+    from runfsm.validate import validate_trace
+
+    assert validate_trace(sim.trace).errors == []
+
+
+@pytest.mark.parametrize("images", [b"raw", "x", [1], None])
+def test_images_must_be_bytes_one_per_image(images: Any) -> None:
+    from runfsm.sim import ScriptError
+
+    with pytest.raises(ScriptError, match="images must be a sequence of bytes"):
+        CodeInterpreter("plot()", images=images)

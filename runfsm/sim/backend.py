@@ -121,7 +121,8 @@ class Simulator:
         self._threads: dict[str, Thread] = {}
         self._runs: dict[str, Run] = {}
         self._messages: dict[str, Message] = {}
-        self._engine = Engine(self.clock, self.config, self.profile, self._ids, self._wire, self._messages)
+        self._engine = Engine(self.clock, self.config, self.profile, self._ids, self._wire, self._messages,
+                              self._files)
         if liveness is not None and not isinstance(liveness, Liveness):
             raise TypeError(f"liveness must be a runfsm.sim.Liveness, got {type(liveness).__name__}")
         self._watch = Watch(liveness if liveness is not None else Liveness(), self._engine)

@@ -23,7 +23,7 @@ from .clock import Clock
 from .config import SimConfig
 from .errors import ScriptError, describe
 from .ids import IdMaker
-from .records import Message, Run, Step, Thread
+from .records import File, Message, Run, Step, Thread
 from .script import (
     ACTION_TYPES,
     Action,
@@ -55,9 +55,10 @@ class Engine:
     """Creates runs and moves them (and their steps and messages) along the spec."""
 
     def __init__(self, clock: Clock, config: SimConfig, profile: Profile, ids: IdMaker, wire: Wire,
-                 messages: dict[str, Message]) -> None:
+                 messages: dict[str, Message], files: dict[str, File]) -> None:
         self.clock = clock
         self.messages = messages  # every message by id (the backend's index)
+        self.files = files  # every file by id (the backend's): a code interpreter's images join them
         self.config = config
         self.strict = not config.inferred
         self.ids = ids
@@ -486,6 +487,8 @@ class Engine:
             return
         step = run.step
         self._end_message(step.message, "complete")
+        if isinstance(step.action, CodeInterpreter) and step.action.images:
+            step.image_ids = tuple(self._output_file(step, i, image) for i, image in enumerate(step.action.images))
         self._move_step(step, "complete")
         run.prompt_tokens += step.tokens[0]
         run.completion_tokens += step.tokens[1]
@@ -521,6 +524,12 @@ class Engine:
         if not self._live(run, epoch, "fail"):
             return
         self._fail(run, (action.code, action.error_message))
+
+    def _output_file(self, step: Step, index: int, content: bytes) -> str:
+        """A file the code interpreter wrote (its name is runfsm's: no source records one)."""
+        f = File(self.ids("file"), self.clock.timestamp, f"{step.call_ids[0]}-{index}.png", "assistants_output", content)
+        self.files[f.id] = f
+        return f.id
 
     def _fail(self, run: Run, error: tuple[str, str]) -> None:
         """Fail the run with ``error``: its message ends incomplete, its step failed (LIFECYCLE.md section 4)."""

@@ -110,7 +110,7 @@ class Message:
 
 class Step:
     __slots__ = (
-        "action", "call_ids", "cancelled_at", "completed_at", "created_at", "failed_at", "id",
+        "action", "call_ids", "cancelled_at", "completed_at", "created_at", "failed_at", "id", "image_ids",
         "last_error", "message", "outputs", "run", "status", "tokens", "type", "usage",
     )
 
@@ -124,6 +124,7 @@ class Step:
         self.message: Message | None = None
         self.call_ids: tuple[str, ...] = ()
         self.outputs: tuple[str, ...] | None = None  # function outputs once submitted
+        self.image_ids: tuple[str, ...] = ()  # files a code interpreter call drew, once it finished
         self.completed_at: int | None = None
         self.cancelled_at: int | None = None
         self.failed_at: int | None = None

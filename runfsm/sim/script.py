@@ -183,13 +183,19 @@ class CallFunctions:
 
 @dataclass(frozen=True, slots=True)
 class CodeInterpreter:
-    """Run ``input`` in the code interpreter for ``duration`` seconds; it prints ``logs``."""
+    """Run ``input`` in the code interpreter for ``duration`` seconds; it prints ``logs``.
+
+    ``images``: the images it draws (their bytes, e.g. PNG): each becomes a file the
+    simulator holds (purpose ``assistants_output``) and an ``image`` output of the call,
+    before the ``logs`` output, as recorded.
+    """
 
     input: str
     logs: str = ""
     duration: float = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    images: tuple[bytes, ...] = ()
     estimate: int = field(init=False, repr=False, compare=False, default=0)
     """Completion tokens when ``completion_tokens`` is None (estimated from the code)."""
 
@@ -197,6 +203,11 @@ class CodeInterpreter:
         _check_text("CodeInterpreter", "input", self.input)
         _freeze(self, "estimate", estimate_tokens(self.input))
         _check_text("CodeInterpreter", "logs", self.logs)
+        images = self.images
+        if isinstance(images, (bytes, str)) or not isinstance(images, (tuple, list)) \
+                or not all(isinstance(i, (bytes, bytearray)) for i in images):
+            raise ScriptError(f"CodeInterpreter: images must be a sequence of bytes (one per image), got {images!r:.80}")
+        _freeze(self, "images", tuple(bytes(i) for i in images))
         _check_common(self)
 
 

@@ -169,14 +169,22 @@ class Wire:
                 for i, (cid, c) in enumerate(zip(s.call_ids, a.calls, strict=True))
             ]
         if isinstance(a, CodeInterpreter):
-            done = s.status == self.step_completed and a.logs
             return [{"id": s.call_ids[0], "type": self.tool_type["code_interpreter"],
-                     self.tool_type["code_interpreter"]: {
-                         "input": a.input, "outputs": [{"type": "logs", "logs": a.logs}] if done else []}}]
+                     self.tool_type["code_interpreter"]: {"input": a.input, "outputs": self._interpreter_outputs(s)}}]
         if isinstance(a, FileSearch):
             kind = self.tool_type["file_search"]
             return [{"id": s.call_ids[0], "type": kind, kind: {}}]
         return []
+
+    def _interpreter_outputs(self, s: Step) -> list[Json]:
+        """A finished code interpreter call's outputs: its images, then its logs (the recorded order)."""
+        a = s.action
+        if s.status != self.step_completed or not isinstance(a, CodeInterpreter):
+            return []
+        out: list[Json] = [{"type": "image", "image": {"file_id": f}} for f in s.image_ids]
+        if a.logs:
+            out.append({"type": "logs", "logs": a.logs})
+        return out
 
     def step(self, s: Step, *, fresh: bool = False, streamed: bool = False) -> Json:
         """A run step; ``fresh`` renders it as its ``created`` event does (no tool calls yet).
@@ -310,9 +318,9 @@ class Wire:
                                   kind: {"input": "", "outputs": []}}))
                 for piece in self.chunks(a.input, size):
                     out.append(delta({"index": 0, "type": kind, kind: {"input": piece}}))
-            elif a.logs:
-                out.append(delta({"index": 0, "type": kind,
-                                  kind: {"outputs": [{"index": 0, "type": "logs", "logs": a.logs}]}}))
+            elif a.logs or s.image_ids:
+                outputs = [{"index": i, **o} for i, o in enumerate(self._interpreter_outputs(s))]
+                out.append(delta({"index": 0, "type": kind, kind: {"outputs": outputs}}))
         elif isinstance(a, FileSearch) and not finished:
             kind = self.tool_type["file_search"]
             out.append(delta({"index": 0, "id": s.call_ids[0], "type": kind, kind: {}}))
