@@ -198,6 +198,7 @@ def _error_body(exc: BaseException) -> dict[str, Any]:
 # --- the router -------------------------------------------------------------------------------
 
 _ID = r"([^/]+)"
+_INCLUDE = "include[]"  # the query key the SDK sends include= under
 _Handler = Callable[["SimRouter", "_Request", tuple[str, ...]], Answer]
 
 
@@ -463,6 +464,8 @@ class SimRouter:
     def _create_run(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         body = self._json(request)
         body["stream"] = bool(body.get("stream"))
+        if _INCLUDE in request.query:  # the SDK sends include[] in the query, not the body
+            body["include"] = [request.query[_INCLUDE]]
         return self._maybe_stream(self._call(self.sim.create_run, ids, body), body["stream"])
 
     @_route("GET", r"/threads/{id}/runs")
@@ -494,11 +497,12 @@ class SimRouter:
 
     @_route("GET", r"/threads/{id}/runs/{id}/steps")
     def _list_run_steps(self, request: _Request, ids: tuple[str, ...]) -> Answer:
-        return Answer(200, self.sim.list_run_steps(*ids, **self._list_query(request)))
+        include = request.query.get(_INCLUDE)
+        return Answer(200, self.sim.list_run_steps(*ids, include=include, **self._list_query(request)))
 
     @_route("GET", r"/threads/{id}/runs/{id}/steps/{id}")
     def _retrieve_run_step(self, request: _Request, ids: tuple[str, ...]) -> Answer:
-        return Answer(200, self.sim.retrieve_run_step(*ids))
+        return Answer(200, self.sim.retrieve_run_step(*ids, include=request.query.get(_INCLUDE)))
 
 
 _DISPOSITION_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)="((?:[^"\\]|\\.)*)"')

@@ -119,3 +119,78 @@ def test_images_must_be_bytes_one_per_image(images: Any) -> None:
 
     with pytest.raises(ScriptError, match="images must be a sequence of bytes"):
         CodeInterpreter("plot()", images=images)
+
+
+INCLUDE = "step_details.tool_calls[*].file_search.results[*].content"
+
+
+def _search_world() -> tuple[Simulator, Any, str, str, str]:
+    from runfsm.sim import FileSearch, SearchResult
+
+    sim = Simulator(clock=Clock(START))
+    oai = client(sim)
+    file_id = oai.files.create(file=("guide.md", b"# Guide"), purpose="assistants").id  # type: ignore[arg-type]
+    sim.set_script([FileSearch(results=(SearchResult(file_id, "Returns take 30 days.", 0.83),), score_threshold=0.5),
+                    Say("Thirty days.")])
+    asst = oai.beta.assistants.create(model="gpt-4o", tools=[{"type": "file_search"}])
+    thread = oai.beta.threads.create(messages=[{"role": "user", "content": "Returns?"}])
+    return sim, oai, asst.id, thread.id, file_id
+
+
+def test_file_search_steps_show_ranking_options_and_results_text_only_when_included() -> None:
+    _, oai, asst_id, thread_id, file_id = _search_world()
+    run = oai.beta.threads.runs.create_and_poll(thread_id=thread_id, assistant_id=asst_id)
+    plain = oai.beta.threads.runs.steps.list(thread_id=thread_id, run_id=run.id, order="asc").data[0]
+    search = plain.step_details.tool_calls[0].to_dict()["file_search"]  # type: ignore[union-attr]
+    assert search == {"ranking_options": {"ranker": "default_2024_08_21", "score_threshold": 0.5}, "results": [
+        {"file_id": file_id, "file_name": "guide.md", "score": 0.83, "attributes": {}}]}
+    full = oai.beta.threads.runs.steps.retrieve(thread_id=thread_id, run_id=run.id, step_id=plain.id, include=[INCLUDE])
+    result = full.step_details.tool_calls[0].to_dict()["file_search"]["results"][0]  # type: ignore[union-attr]
+    assert result["content"] == [{"type": "text", "text": "Returns take 30 days."}]
+    listed = oai.beta.threads.runs.steps.list(thread_id=thread_id, run_id=run.id, include=[INCLUDE]).data[-1]
+    assert listed.to_dict() == full.to_dict()
+
+
+def test_a_streamed_search_opens_with_empty_results_and_shows_the_text_when_the_run_asked() -> None:
+    _, oai, asst_id, thread_id, _ = _search_world()
+    opening, completed = None, None
+    with oai.beta.threads.runs.create(thread_id=thread_id, assistant_id=asst_id, stream=True,
+                                      include=[INCLUDE]) as events:
+        for event in events:
+            if event.event == "thread.run.step.delta" and opening is None:
+                opening = event.data.delta.step_details.tool_calls[0].to_dict()  # type: ignore[union-attr]
+            if event.event == "thread.run.step.completed" and event.data.type == "tool_calls":
+                completed = event.data.step_details.tool_calls[0].to_dict()  # type: ignore[union-attr]
+    assert opening is not None and opening["file_search"] == {
+        "ranking_options": {"ranker": "default_2024_08_21", "score_threshold": 0.5}, "results": []}
+    assert completed is not None and completed["file_search"]["results"][0]["content"][0]["text"] == "Returns take 30 days."
+
+
+def test_an_unknown_include_is_the_apis_400() -> None:
+    _, oai, asst_id, thread_id, _ = _search_world()
+    run = oai.beta.threads.runs.create_and_poll(thread_id=thread_id, assistant_id=asst_id)
+    import openai
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        oai.beta.threads.runs.steps.list(thread_id=thread_id, run_id=run.id, include=["everything"])  # type: ignore[list-item]
+    assert caught.value.body["param"] == "include"  # type: ignore[index]
+
+
+def test_a_search_that_finds_a_file_the_simulator_does_not_hold_is_a_script_error() -> None:
+    from runfsm.sim import FileSearch, ScriptError, SearchResult
+
+    sim = Simulator(clock=Clock(START), script=[FileSearch(results=(SearchResult("file-none", "x"),))])
+    asst = sim.create_assistant(model="gpt-4o", tools=[{"type": "file_search"}])
+    thread = sim.create_thread(messages=[{"role": "user", "content": "?"}])
+    run = sim.create_run(thread["id"], assistant_id=asst["id"])
+    with pytest.raises(ScriptError, match="finds file 'file-none', which the simulator does not hold"):
+        sim.advance(5)
+    assert sim.retrieve_run(thread["id"], run["id"])["status"] == "failed"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"score": 1.5}, "score must be"), ({"text": 3}, "text must be")])
+def test_search_results_are_checked(kwargs: dict[str, Any], message: str) -> None:
+    from runfsm.sim import ScriptError, SearchResult
+
+    with pytest.raises(ScriptError, match=message):
+        SearchResult("file-1", **kwargs)

@@ -35,6 +35,7 @@ from .script import (
     Say,
     Script,
     ScriptContext,
+    SearchResult,
     ToolOutput,
 )
 from .stream import EventStream, StreamEvent, sse_text
@@ -63,6 +64,7 @@ __all__ = [
     "Script",
     "ScriptContext",
     "ScriptError",
+    "SearchResult",
     "SimConfig",
     "SimError",
     "Simulator",

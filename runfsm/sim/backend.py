@@ -25,7 +25,7 @@ from .engine import Engine
 from .errors import APIError, ScriptError, SimError, describe
 from .ids import IdMaker
 from .liveness import Liveness, Watch
-from .params import check_attachment_tools, check_json, check_number, check_run_option
+from .params import check_attachment_tools, check_include, check_json, check_number, check_run_option
 from .records import Assistant, File, Message, Run, Thread, VectorStore
 from .script import Action, CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens, Script, check_script
 from .stream import EventStream, Sink, StreamEvent
@@ -740,6 +740,7 @@ class Simulator:
         a = self._assistant(assistant_id)
         if t.active_run is not None:
             raise APIError(400, spec.REFUSALS["thread_locked_run"].format(thread_id=t.id, run_id=t.active_run.id))
+        include_text = check_include(params.get("include"))
         model = params.get("model")
         if model is None:
             model = a.model
@@ -766,6 +767,7 @@ class Simulator:
         run.instructions = instructions
         run.tools = tools
         run.tool_resources = a.tool_resources
+        run.include_content = include_text
         run.metadata = metadata
         run.options = options
         self._check_script_tools(run)
@@ -896,18 +898,24 @@ class Simulator:
 
     @_locked
     def list_run_steps(self, thread_id: str, run_id: str, *, order: str = "desc", limit: int = 20,
-                       after: str | None = None, before: str | None = None, **extra: Any) -> Json:
+                       after: str | None = None, before: str | None = None, include: object = None,
+                       **extra: Any) -> Json:
+        """List a run's steps; ``include`` (``include[]``) may ask for file search results' text."""
         self._watch.read()
         run = self._run(thread_id, run_id)
-        return self._out(self._page(run.steps, self._wire.step, lambda s: s.id, order, limit, after, before))
+        text = check_include(include)
+        return self._out(self._page(run.steps, lambda s: self._wire.step(s, include=text), lambda s: s.id,
+                                    order, limit, after, before))
 
     @_locked
-    def retrieve_run_step(self, thread_id: str, run_id: str, step_id: str, **extra: Any) -> Json:
+    def retrieve_run_step(self, thread_id: str, run_id: str, step_id: str, *, include: object = None,
+                          **extra: Any) -> Json:
         self._watch.read()
         run = self._run(thread_id, run_id)
+        text = check_include(include)
         for s in run.steps:
             if s.id == step_id:
-                return self._out(self._wire.step(s))
+                return self._out(self._wire.step(s, include=text))
         raise _not_found("run step", step_id)
 
     # -- introspection (not part of the API) ----------------------------------------------------------

@@ -423,6 +423,11 @@ class Engine:
         want = self.tool_type["code_interpreter" if isinstance(action, CodeInterpreter) else "file_search"]
         if want not in kinds:
             raise ScriptError(f"run {run.id}: the script uses {want}, which is not among the run's tools ({', '.join(sorted(map(str, kinds))) or 'none'})")
+        if isinstance(action, FileSearch):
+            missing = [r.file_id for r in action.results if r.file_id not in self.files]
+            if missing:
+                raise ScriptError(f"run {run.id}: the search finds file {missing[0]!r}, which the simulator does not "
+                                  "hold; upload it first (files.create, or Simulator.upload_file)")
 
     def _begin(self, run: Run, action: Say | CallFunctions | CodeInterpreter | FileSearch,
                tokens: tuple[int, int] | None = None) -> Step:
@@ -450,6 +455,8 @@ class Engine:
             step.call_ids = tuple(self.ids("call") for _ in action.calls)
         else:
             step.call_ids = (self.ids("call"),)
+            if isinstance(action, FileSearch):  # names as they are now (a file deleted later keeps its name here)
+                step.found = tuple((r.file_id, self.files[r.file_id].filename, r.score, r.text) for r in action.results)
         run.steps.append(step)
         run.step = step
         sink = run.sink

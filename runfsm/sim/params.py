@@ -23,6 +23,7 @@ __all__ = [
     "NUMBER_RANGES",
     "TOKEN_MINIMUM",
     "check_attachment_tools",
+    "check_include",
     "check_json",
     "check_number",
     "check_run_option",
@@ -37,6 +38,8 @@ TOKEN_MINIMUM = 256
 TOOL_CHOICE_MODES = ("none", "auto", "required")
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+STEP_INCLUDES = ("step_details.tool_calls[*].file_search.results[*].content",)
+"""What ``include[]`` may ask of runs create and the steps endpoints: file search results' text."""
 """``reasoning_effort`` values (API reference, 2025: "Currently supported values are minimal, low, medium, and high")."""
 TRUNCATION_TYPES = ("auto", "last_messages")
 
@@ -193,6 +196,18 @@ def check_run_option(param: str, value: object, tool_types: tuple[str, ...]) -> 
     if param == "reasoning_effort":
         return _one_of(param, value, REASONING_EFFORTS)
     raise KeyError(param)  # pragma: no cover - a run option without a rule
+
+
+def check_include(value: object) -> bool:
+    """An ``include[]`` query: True when it asks for file search results' text."""
+    if value is None:
+        return False
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise _bad("include", f"Invalid type for 'include': expected an array of strings, but got {_kind(value)} instead.")
+    for item in items:
+        _one_of("include", item, STEP_INCLUDES)
+    return bool(items)
 
 
 def check_attachment_tools(value: object, param: str, tool_types: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -110,7 +110,7 @@ class Message:
 
 class Step:
     __slots__ = (
-        "action", "call_ids", "cancelled_at", "completed_at", "created_at", "failed_at", "id", "image_ids",
+        "action", "call_ids", "cancelled_at", "completed_at", "created_at", "failed_at", "found", "id", "image_ids",
         "last_error", "message", "outputs", "run", "status", "tokens", "type", "usage",
     )
 
@@ -125,6 +125,7 @@ class Step:
         self.call_ids: tuple[str, ...] = ()
         self.outputs: tuple[str, ...] | None = None  # function outputs once submitted
         self.image_ids: tuple[str, ...] = ()  # files a code interpreter call drew, once it finished
+        self.found: tuple[tuple[str, str, float, str], ...] = ()  # a search's (file id, file name, score, text)
         self.completed_at: int | None = None
         self.cancelled_at: int | None = None
         self.failed_at: int | None = None
@@ -136,7 +137,7 @@ class Step:
 class Run:
     __slots__ = (
         "assistant_id", "base_prompt", "burst", "burst_at", "cancelled_at", "completed_at", "completion_tokens", "created_at",
-        "cursor", "epoch", "expires_at", "failed_at", "history", "id", "incomplete_reason", "instructions",
+        "cursor", "epoch", "expires_at", "failed_at", "history", "id", "include_content", "incomplete_reason", "instructions",
         "last_error", "message", "metadata", "model", "options", "pending", "prompt_tokens", "script", "sink",
         "started_at", "status", "step", "steps", "thread", "tool_outputs", "tool_resources", "tools",
     )
@@ -158,6 +159,7 @@ class Run:
         self.instructions: str | None = None
         self.tools: list[Json] = []
         self.tool_resources: Json = {}  # the assistant's, when the run was created
+        self.include_content = False  # its stream shows file search results' text (include[] at create)
         self.metadata: dict[str, str] = {}
         self.options: Json | None = None  # body fields other than the above, when given
         self.prompt_tokens = 0

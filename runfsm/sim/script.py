@@ -49,6 +49,7 @@ __all__ = [
     "Say",
     "Script",
     "ScriptContext",
+    "SearchResult",
     "ToolOutput",
     "check_script",
     "estimate_tokens",
@@ -212,17 +213,54 @@ class CodeInterpreter:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One chunk a :class:`FileSearch` finds: in the file ``file_id`` (one the simulator holds), with ``score``."""
+
+    file_id: str
+    text: str = ""
+    score: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_text("SearchResult", "file_id", self.file_id)
+        _check_text("SearchResult", "text", self.text)
+        score = self.score
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+            raise ScriptError(f"SearchResult: score must be a number from 0 to 1, got {score!r:.40}")
+
+
+DEFAULT_RANKER = "default_2024_08_21"
+"""The ranker a file search reports when the script names none (the recorded one)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FileSearch:
-    """Search the files for ``duration`` seconds (no pause; cite the result in a following :class:`Say`)."""
+    """Search the files for ``duration`` seconds (no pause; cite the result in a following :class:`Say`).
+
+    ``results``: the chunks found (:class:`SearchResult`), shown in the completed step
+    with each file's name and score; their text only when the request asked for it
+    (``include[]=step_details.tool_calls[*].file_search.results[*].content``).
+    ``ranker`` and ``score_threshold`` are the ``ranking_options`` the step reports.
+    """
 
     duration: float = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    results: tuple[SearchResult, ...] = ()
+    ranker: str = DEFAULT_RANKER
+    score_threshold: float = 0.0
     estimate: int = field(init=False, repr=False, compare=False, default=0)
     """Completion tokens when ``completion_tokens`` is None (none: the search writes no text)."""
 
     def __post_init__(self) -> None:
         _check_common(self)
+        results = self.results
+        if not isinstance(results, (tuple, list)) or not all(isinstance(r, SearchResult) for r in results):
+            raise ScriptError(f"FileSearch: results must be a sequence of SearchResult, got {results!r:.80}")
+        _freeze(self, "results", tuple(results))
+        _check_text("FileSearch", "ranker", self.ranker)
+        threshold = self.score_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            raise ScriptError(f"FileSearch: score_threshold must be a number from 0 to 1, got {threshold!r:.40}")
 
 
 StepAction = Say | CallFunctions | CodeInterpreter | FileSearch

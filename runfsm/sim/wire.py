@@ -73,6 +73,8 @@ class Wire:
         self.message_completed = profile.message.by_trigger[(profile.message.initial, "complete")].dest
         # v2 tool call type names -> this version's names (file_search was retrieval in v1).
         self.tool_type = dict(zip(spec.TOOL_CALL_TYPES["v2"], profile.tool_call_types, strict=True))
+        # v2's file_search calls show ranking options and results; v1's retrieval calls showed nothing.
+        self.search_details = self.tool_type["file_search"] == spec.TOOL_CALL_TYPES["v2"][1]
 
     # -- simple objects ---------------------------------------------------------
 
@@ -158,8 +160,9 @@ class Wire:
 
     # -- run steps ------------------------------------------------------------------
 
-    def tool_calls(self, s: Step) -> list[Json]:
-        """The step's tool calls as they stand (outputs appear when the call finished)."""
+    def tool_calls(self, s: Step, include: bool = False) -> list[Json]:
+        """The step's tool calls as they stand (outputs appear when the call finished); ``include``: with the
+        text of file search results."""
         a = s.action
         if isinstance(a, CallFunctions):
             outs = s.outputs
@@ -173,8 +176,22 @@ class Wire:
                      self.tool_type["code_interpreter"]: {"input": a.input, "outputs": self._interpreter_outputs(s)}}]
         if isinstance(a, FileSearch):
             kind = self.tool_type["file_search"]
-            return [{"id": s.call_ids[0], "type": kind, kind: {}}]
+            return [{"id": s.call_ids[0], "type": kind, kind: self._search(s, include)}]
         return []
+
+    def _search(self, s: Step, include: bool) -> Json:
+        """A file search call's details: its ranking options, and its results once it finished (wire)."""
+        a = s.action
+        if not self.search_details or not isinstance(a, FileSearch):
+            return {}
+        results = []
+        if s.status == self.step_completed:
+            for file_id, name, score, text in s.found:
+                found: Json = {"file_id": file_id, "file_name": name, "score": score, "attributes": {}}
+                if include:
+                    found["content"] = [{"type": "text", "text": text}]
+                results.append(found)
+        return {"ranking_options": {"ranker": a.ranker, "score_threshold": a.score_threshold}, "results": results}
 
     def _interpreter_outputs(self, s: Step) -> list[Json]:
         """A finished code interpreter call's outputs: its images, then its logs (the recorded order)."""
@@ -186,17 +203,20 @@ class Wire:
             out.append({"type": "logs", "logs": a.logs})
         return out
 
-    def step(self, s: Step, *, fresh: bool = False, streamed: bool = False) -> Json:
+    def step(self, s: Step, *, fresh: bool = False, streamed: bool = False, include: bool = False) -> Json:
         """A run step; ``fresh`` renders it as its ``created`` event does (no tool calls yet).
 
         ``streamed``: as a ``thread.run.step.*`` event carries it, with the run's deadline in
-        ``expires_at``; read from the steps endpoints, a completed step has ``expires_at`` null (wire).
+        ``expires_at`` and file search results' text if the run was created with ``include[]``;
+        read from the steps endpoints, a completed step has ``expires_at`` null (wire), and
+        ``include`` is that request's.
         """
         r = s.run
         if s.message is not None:
             details: Json = {"type": s.type, s.type: {"message_id": s.message.id}}
         else:
-            details = {"type": s.type, s.type: [] if fresh else self.tool_calls(s)}
+            with_text = r.include_content if streamed else include
+            details = {"type": s.type, s.type: [] if fresh else self.tool_calls(s, with_text)}
         err = s.last_error
         return {
             "id": s.id,
@@ -323,7 +343,7 @@ class Wire:
                 out.append(delta({"index": 0, "type": kind, kind: {"outputs": outputs}}))
         elif isinstance(a, FileSearch) and not finished:
             kind = self.tool_type["file_search"]
-            out.append(delta({"index": 0, "id": s.call_ids[0], "type": kind, kind: {}}))
+            out.append(delta({"index": 0, "id": s.call_ids[0], "type": kind, kind: self._search(s, False)}))
         return out
 
 
