@@ -135,7 +135,7 @@ def behaviours(version: str = spec.DEFAULT_VERSION, *, inferred: bool = False,
 def tools_for(script: Iterable[Any], version: str = spec.DEFAULT_VERSION) -> list[Json]:
     """The tool definitions a run needs for the simulator to accept ``script``."""
     prof = get_profile(version)
-    kinds = dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], prof.tool_call_types, strict=True))
+    kinds = prof.tool_names
     names: list[str] = []
     used: set[str] = set()
     for action in script:

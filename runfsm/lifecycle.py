@@ -270,6 +270,11 @@ class Profile(NamedTuple):
     message: Lifecycle
     tool_call_types: tuple[str, ...]
 
+    @property
+    def tool_names(self) -> dict[str, str]:
+        """Tool call type as API v2 names it -> as this version names it (``file_search`` was ``retrieval`` in v1)."""
+        return dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], self.tool_call_types, strict=True))
+
     def lifecycle(self, kind: str) -> Lifecycle:
         """The lifecycle for ``"run"``, ``"run_step"`` or ``"message"``."""
         try:

@@ -446,7 +446,7 @@ class _Player:
         self.sim = Simulator(clock=Clock(scenario.start), seed=scenario.seed, config=scenario.config,
                              version=version or scenario.version)
         # Scenario files name tools as in v2; map them to the simulated version's names.
-        self.tool_names = dict(zip(spec.TOOL_CALL_TYPES["v2"], self.sim.profile.tool_call_types, strict=True))
+        self.tool_names = self.sim.profile.tool_names
         self.result = ScenarioResult(scenario, self.sim)
         self.files: dict[str, str] = {}
         self.streams: dict[str, EventStream] = {}  # run id -> its open stream

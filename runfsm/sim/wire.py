@@ -72,9 +72,9 @@ class Wire:
         self.step_completed = profile.run_step.by_trigger[(profile.run_step.initial, "complete")].dest
         self.message_completed = profile.message.by_trigger[(profile.message.initial, "complete")].dest
         # v2 tool call type names -> this version's names (file_search was retrieval in v1).
-        self.tool_type = dict(zip(spec.TOOL_CALL_TYPES["v2"], profile.tool_call_types, strict=True))
+        self.tool_type = profile.tool_names
         # v2's file_search calls show ranking options and results; v1's retrieval calls showed nothing.
-        self.search_details = self.tool_type["file_search"] == spec.TOOL_CALL_TYPES["v2"][1]
+        self.search_details = self.tool_type["file_search"] == "file_search"  # not renamed (v1: retrieval)
 
     # -- simple objects ---------------------------------------------------------
 

@@ -280,7 +280,7 @@ RECIPES: Mapping[str, _Recipe] = {
 
 def _tool_steps(c: _Ctx) -> list[Behaviour]:
     """The built-in tools of the profile: each runs in a tool step before the reply."""
-    kinds = dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], c.prof.tool_call_types, strict=True))
+    kinds = c.prof.tool_names
     out = []
     if "code_interpreter" in kinds:
         out.append(Behaviour("code_interpreter", "runs the code interpreter, then answers",

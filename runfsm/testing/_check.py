@@ -29,7 +29,6 @@ from typing import Any
 
 from .. import spec
 from ..errors import ClientStuck, IllegalTransition
-from ..lifecycle import profile as get_profile
 from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim.clock import DEFAULT_START
 from ..sim.errors import ScriptError
@@ -145,8 +144,7 @@ class _Case:
         config = SimConfig(inferred=not opts.strict, trace=True, **dict(behaviour.config))
         self.sim = sim = Simulator(clock=Clock(opts.start), seed=opts.seed, config=config, script=behaviour.script,
                                    version=opts.version, liveness=opts.liveness)
-        kinds = dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], get_profile(opts.version).tool_call_types,
-                         strict=True))
+        kinds = sim.profile.tool_names
         tools = list(opts.tools or default_tools())
         tools += [{"type": kinds[k]} for k in sorted(behaviour.needs - {spec.PAUSING_TOOL_CALL_TYPE})]
         self.assistant_id: str = sim.create_assistant(model=opts.model, name="runfsm-check", tools=tools)["id"]
