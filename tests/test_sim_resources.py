@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runfsm.openai import client
-from runfsm.sim import Clock, Say, Simulator
+from runfsm.sim import APIError, Clock, Say, Simulator
 from runfsm.validate import validate_trace
 
 pytestmark = [
@@ -233,3 +233,26 @@ def test_a_refused_request_creates_no_vector_store() -> None:
     _, untouched = _world()
     untouched.beta.assistants.create(model="gpt-4o")
     assert fresh.id == untouched.vector_stores.create().id  # no id was used up by the refusals
+
+
+def test_an_assistant_naming_a_deleted_vector_store_can_still_be_modified() -> None:
+    _, oai = _world()
+    store = oai.vector_stores.create()
+    asst = oai.beta.assistants.create(model="gpt-4o", tools=[{"type": "file_search"}],
+                                      tool_resources={"file_search": {"vector_store_ids": [store.id]}})
+    oai.vector_stores.delete(store.id)
+    renamed = oai.beta.assistants.update(asst.id, name="renamed")
+    assert renamed.name == "renamed"
+    assert renamed.to_dict()["tool_resources"] == {"file_search": {"vector_store_ids": [store.id]}}
+    with pytest.raises(openai.NotFoundError, match="No vector store found"):  # naming it anew is refused
+        oai.beta.assistants.update(asst.id, tool_resources={"file_search": {"vector_store_ids": [store.id]}})
+
+
+@pytest.mark.parametrize(("limit", "ok"), [(10_000, True), (10_001, False), (0, False)])
+def test_the_files_list_takes_up_to_ten_thousand_a_page(limit: int, ok: bool) -> None:
+    sim, _ = _world()
+    if ok:
+        assert sim.list_files(limit=limit)["data"] == []
+    else:
+        with pytest.raises(APIError, match="expected an integer from 1 to 10,000"):
+            sim.list_files(limit=limit)

@@ -259,13 +259,11 @@ class Simulator:
             return {**tool, kind: {**body, "ranking_options": options}}
         return dict(tool)
 
-    def _tool_resources(self, tools: Sequence[Json], given: object, param: str = "tool_resources") -> Json:
-        """``tool_resources`` as the API echoes it back (wire): one entry per tool that takes files, empty
-        when none was given (``code_interpreter: {file_ids: []}``); ``{}`` when no tool takes files."""
-        if given is not None and not isinstance(given, dict):
-            raise _bad(param, f"Invalid type for '{param}': expected an object.")
-        check_json(given, param)
-        out = self._search_resources(given, param)
+    def _tool_resources(self, tools: Sequence[Json], resources: Json) -> Json:
+        """``tool_resources`` (already checked) as the API echoes it back (wire): one entry per tool that
+        takes files, empty when none was given (``code_interpreter: {file_ids: []}``); ``{}`` when no tool
+        takes files."""
+        out = dict(resources)
         code = self._wire.tool_type["code_interpreter"]
         if any(t.get("type") == code for t in tools):
             entry: Json = out[code] if isinstance(out.get(code), dict) else {}
@@ -273,10 +271,15 @@ class Simulator:
         return out
 
     def _search_resources(self, given: object, param: str) -> Json:
-        """``tool_resources`` with the file_search ``vector_stores`` helper replaced by the ``vector_store_ids``
-        of the stores it creates (wire); everything else kept as given (inferred).  Checked before anything
-        is created, so a refused request creates nothing."""
-        out: Json = dict(given) if isinstance(given, dict) else {}
+        """Given ``tool_resources`` checked (an object, plain JSON), with the file_search ``vector_stores``
+        helper replaced by the ``vector_store_ids`` of the stores it creates (wire); everything else kept as
+        given (inferred).  Checked before anything is created, so a refused request creates nothing."""
+        if given is None:
+            return {}
+        if not isinstance(given, dict):
+            raise _bad(param, f"Invalid type for '{param}': expected an object.")
+        check_json(given, param)
+        out: Json = dict(given)
         kind = self._wire.tool_type["file_search"]
         entry = out.get(kind)
         if entry is None:
@@ -399,8 +402,10 @@ class Simulator:
             changes["metadata"] = _check_metadata(fields["metadata"])
         tools = self._check_tools(fields["tools"]) if fields.get("tools") is not None else a.tools
         given = fields.get("tool_resources")
+        # Checked (and stores made) last: nothing after it can refuse the request.
+        resources = self._search_resources(given, "tool_resources") if given is not None else a.tool_resources
         changes["tools"] = tools
-        changes["tool_resources"] = self._tool_resources(tools, given if given is not None else a.tool_resources)
+        changes["tool_resources"] = self._tool_resources(tools, resources)
         for key, value in changes.items():
             setattr(a, key, value)
 
@@ -485,9 +490,6 @@ class Simulator:
     def _new_thread(self, messages: object, metadata: object, tool_resources: object) -> Thread:
         if messages is not None and not isinstance(messages, list):
             raise _bad("messages", f"Invalid type for 'messages': expected an array, got {type(messages).__name__}.")
-        if tool_resources is not None and not isinstance(tool_resources, dict):
-            raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
-        check_json(tool_resources, "tool_resources")
         meta = _check_metadata(metadata)
         specs = [self._message_spec(m, f"messages[{i}]") for i, m in enumerate(messages or [])]
         resources = self._search_resources(tool_resources, "tool_resources")
@@ -514,9 +516,6 @@ class Simulator:
         """Replace a thread's metadata and/or tool_resources (``None`` leaves it as it is)."""
         t = self._thread(thread_id)
         meta = _check_metadata(metadata) if metadata is not None else t.metadata
-        if tool_resources is not None and not isinstance(tool_resources, dict):
-            raise _bad("tool_resources", "Invalid type for 'tool_resources': expected an object.")
-        check_json(tool_resources, "tool_resources")
         if tool_resources is not None:
             t.tool_resources = self._search_resources(tool_resources, "tool_resources")
         t.metadata = meta
