@@ -34,6 +34,7 @@ from .. import spec
 from ..errors import RunfsmError
 from ..lifecycle import Profile, Transition
 from ..lifecycle import profile as get_profile
+from ..sim.config import SimConfig
 from ..sim.script import (
     Action,
     CallFunctions,
@@ -163,7 +164,7 @@ def _ctx(prof: Profile, tools: Sequence[Json], arguments: Mapping[str, Any] | No
     return _Ctx(
         prof=prof,
         deadline=spec.RUN_DEADLINE_SECONDS,
-        latency=1,
+        latency=SimConfig().queue_latency,  # the timings below assume the simulator's own default
         queued=run.initial,
         working=working,
         cancelling=run.by_trigger[(working, "cancel")].dest,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import spec
-from ..errors import ClientStuck, IllegalTransition
+from ..errors import ClientStuck, IllegalTransition, RunfsmError
 from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim.clock import DEFAULT_START
 from ..sim.errors import ScriptError
@@ -95,10 +95,19 @@ def options(**given: Any) -> Options:
     timeout = given.get("wall_timeout", 10.0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
         raise CheckError(f"wall_timeout must be a positive number of seconds or None, got {timeout!r}")
-    for name in ("poll_interval",):
-        value = given.get(name, 1.0)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-            raise CheckError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    poll = given.get("poll_interval", 1.0)
+    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not 0 <= poll < float("inf"):
+        raise CheckError(f"poll_interval must be a number of seconds >= 0, got {poll!r}")
+    after = given.get("poll_after_ms", 1000)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise CheckError(f"poll_after_ms must be a whole number of milliseconds >= 0, got {after!r}")
+    try:  # refused now, not once per behaviour
+        Clock(given.get("start", DEFAULT_START))
+    except RunfsmError as exc:
+        raise CheckError(f"start: {exc}") from None
+    seed = given.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise CheckError(f"seed must be an int, got {seed!r}")
     liveness = given.get("liveness")
     if liveness is not None and not isinstance(liveness, Liveness):
         raise CheckError(f"liveness= takes a runfsm.sim.Liveness, got {type(liveness).__name__}")

@@ -44,7 +44,7 @@ def load_target(spec_text: str) -> Any:
         sys.modules.setdefault(path.stem, module)
         try:
             module_spec.loader.exec_module(module)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a script that exits at import is still bad input
             raise TargetError(f"{where}: importing it raised {type(exc).__name__}: {exc}") from None
     else:
         if "" not in sys.path and os.getcwd() not in sys.path:
@@ -53,7 +53,7 @@ def load_target(spec_text: str) -> Any:
             module = importlib.import_module(where)
         except ImportError as exc:
             raise TargetError(f"cannot import {where!r}: {exc}") from None
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise TargetError(f"importing {where!r} raised {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in name.split("."):

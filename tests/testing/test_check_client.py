@@ -287,8 +287,9 @@ def test_a_filter_that_matches_nothing_lists_the_behaviours() -> None:
 
 
 @pytest.mark.parametrize("options", [{"raises": "ValueError"}, {"version": "v3"}, {"wall_timeout": 0},
-                                     {"poll_interval": -1}, {"expect": 3}, {"tools": "get_weather"},
-                                     {"colour": "blue"}])
+                                     {"poll_interval": -1}, {"poll_interval": float("inf")}, {"expect": 3},
+                                     {"tools": "get_weather"}, {"colour": "blue"}, {"poll_after_ms": -1},
+                                     {"poll_after_ms": 1.5}, {"start": -5}, {"start": 10**400}, {"seed": "x"}])
 def test_bad_options_are_refused_before_anything_runs(options: dict[str, Any]) -> None:
     with pytest.raises(CheckError):
         check_client(with_helpers, **options)
@@ -309,3 +310,19 @@ def test_check_behaviour_runs_one_behaviour() -> None:
     behaviour = next(b for b in catalogue() if b.name == "expires_in_progress")
     outcome = check_behaviour(with_helpers, behaviour)
     assert outcome.ok and outcome.history() == ["queued", "in_progress", "expired"]
+
+
+def test_behaviours_must_be_behaviours_and_acheck_client_an_async_function() -> None:
+    with pytest.raises(CheckError, match=r"behaviours= takes runfsm\.testing\.Behaviour values"):
+        check_client(with_helpers, behaviours=["completes"])  # type: ignore[list-item]
+    with pytest.raises(CheckError, match="acheck_client needs a coroutine function"):
+        asyncio.run(acheck_client(with_helpers))  # type: ignore[arg-type]
+
+
+def test_a_behaviour_case_refuses_a_sync_function_for_acheck() -> None:
+    from runfsm.testing import BehaviourCase
+
+    case = BehaviourCase(catalogue()[0])
+    with pytest.raises(CheckError, match="acheck needs a coroutine function"):
+        asyncio.run(case.acheck(with_helpers))  # type: ignore[arg-type]
+    assert case.check(with_helpers).verdict == "ok"

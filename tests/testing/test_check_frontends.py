@@ -68,6 +68,24 @@ def test_check_bad_input_exits_2_with_one_line(argv: list[str], message: str,
     assert err.startswith("runfsm check: ") and message in err and "Traceback" not in err
 
 
+def test_check_must_finish_fails_a_client_that_leaves_its_run_active(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "leaves.py").write_text(
+        "def poll(client, assistant_id, thread_id):\n"
+        "    return client.beta.threads.runs.create_and_poll(thread_id=thread_id, assistant_id=assistant_id).status\n")
+    target = f"{tmp_path / 'leaves.py'}:poll"
+    assert main(["check", target, "--only", "requires_action"]) == 0
+    capsys.readouterr()
+    assert main(["check", target, "--only", "requires_action", "--must-finish"]) == 1
+    assert "abandoned" in capsys.readouterr().out
+
+
+def test_check_a_script_that_exits_at_import_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "script.py").write_text("import sys\nsys.exit(3)\n")
+    assert main(["check", f"{tmp_path / 'script.py'}:main"]) == 2
+    assert "importing it raised SystemExit: 3" in capsys.readouterr().err
+
+
 def test_check_list_names_the_behaviours(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "x:y", "--list", "--strict"]) == 0
     out = capsys.readouterr().out
