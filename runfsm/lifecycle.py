@@ -9,14 +9,114 @@ single lookup.
 
 from __future__ import annotations
 
+import itertools
+import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timezone
 from functools import cache
 from typing import NamedTuple
 
 from . import spec
 from .errors import IllegalTransition, SpecError, UnknownStatus
 
-__all__ = ["Lifecycle", "Profile", "Transition", "profile"]
+__all__ = ["Lifecycle", "Period", "Profile", "Transition", "as_of_day", "periods", "profile", "profile_at"]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+class Period(NamedTuple):
+    """The days ``[start, end)`` (UTC, ISO dates) over which one set of rules held; ``None`` is open."""
+
+    start: str | None
+    end: str | None
+
+    @property
+    def label(self) -> str:
+        """``"2024-04-29 to 2024-06-03"``, ``"before 2024-04-29"``, ``"from 2024-06-03"`` or ``"all dates"``."""
+        if self.start is None:
+            return f"before {self.end}" if self.end is not None else "all dates"
+        return f"from {self.start}" if self.end is None else f"{self.start} to {self.end}"
+
+    @property
+    def start_seconds(self) -> float:
+        """The start as Unix seconds (minus infinity when open)."""
+        return float("-inf") if self.start is None else day_seconds(self.start)
+
+
+ALL_DATES = Period(None, None)
+
+
+def day_seconds(day: str) -> int:
+    """Unix seconds at 00:00 UTC of the ISO ``day``."""
+    return (date.fromisoformat(day).toordinal() - _EPOCH_ORDINAL) * 86400
+
+
+def parse_held(held: str) -> tuple[str | None, str | None, str | None]:
+    """``"[version: ]START..END"`` -> (version it restricts or None, start or None, end or None).
+
+    Raises :class:`ValueError` naming what is wrong."""
+    version: str | None = None
+    text = held.strip()
+    if not text:
+        return None, None, None
+    if ":" in text:
+        version, _, text = (part.strip() for part in text.partition(":"))
+        if version not in spec.VERSIONS:
+            raise ValueError(f"names unknown version {version!r} (known: {', '.join(spec.VERSIONS)})")
+    start, dots, end = text.partition("..")
+    if not dots:
+        raise ValueError("is not START..END (either side may be empty)")
+    for day in (start, end):
+        if day and (not _DAY.fullmatch(day) or not _valid_day(day)):
+            raise ValueError(f"has {day!r}, not a YYYY-MM-DD date")
+    if start and end and start >= end:
+        raise ValueError(f"ends ({end}) before it starts ({start})")
+    if not start and not end:
+        raise ValueError("is open on both sides: leave it empty instead")
+    return version, start or None, end or None
+
+
+def _valid_day(day: str) -> bool:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
+
+
+def _holds(since: str, held: str, version: str, period: Period) -> bool:
+    """Is a row (introduced in ``since``, held over ``held``) in force in ``version`` over ``period``?"""
+    if spec.VERSIONS.index(since) > spec.VERSIONS.index(version):
+        return False
+    if not held:
+        return True
+    only, start, end = parse_held(held)
+    if only is not None and only != version:
+        return True
+    return ((start is None or (period.start is not None and period.start >= start))
+            and (end is None or (period.end is not None and period.end <= end)))
+
+
+def held_in(row: spec.StatusRow | spec.TransitionRow | spec.FieldRule, lc: Lifecycle) -> bool:
+    """Is ``row`` in force in the version and period ``lc`` was compiled for?"""
+    return _holds(getattr(row, "since", "v1"), row.held, lc.version, lc.period)
+
+
+def _boundaries(helds: Iterable[str], version: str) -> list[str]:
+    days: set[str] = set()
+    for held in helds:
+        if held:
+            only, start, end = parse_held(held)
+            if only is None or only == version:
+                days.update(d for d in (start, end) if d is not None)
+    return sorted(days)
+
+
+def _periods_of(days: Sequence[str]) -> list[Period]:
+    edges: list[str | None] = [None, *days, None]
+    return [Period(a, b) for a, b in itertools.pairwise(edges)]
 
 
 # NamedTuples, not dataclasses: importing dataclasses (and inspect) would double
@@ -76,14 +176,22 @@ class Lifecycle:
         field_rules: Sequence[spec.FieldRule] = (),
         *,
         version: str = spec.DEFAULT_VERSION,
+        period: Period | None = None,
     ) -> None:
         if version not in spec.VERSIONS:
             raise SpecError(f"{kind}: unknown version {version!r}; known: {', '.join(spec.VERSIONS)}")
-        rank = spec.VERSIONS.index
-        rows = [r for r in statuses if rank(r.since) <= rank(version)]
-        edges = [t for t in transitions if rank(t.since) <= rank(version)]
+        problems = self._check_rows(kind, version, statuses, transitions, field_rules)
+        if problems:
+            raise SpecError(f"{kind} lifecycle ({version}): " + "; ".join(problems))
+        if period is None:  # the rules in force today: the last period the rows' dates make
+            helds = [*(r.held for r in statuses), *(t.held for t in transitions), *(r.held for r in field_rules)]
+            period = _periods_of(_boundaries(helds, version))[-1]
+        rows = [r for r in statuses if _holds(r.since, r.held, version, period)]
+        edges = [t for t in transitions if _holds(t.since, t.held, version, period)]
+        field_rules = [r for r in field_rules if _holds("v1", r.held, version, period)]
         self.kind = kind
         self.version = version
+        self.period = period
         self.order: tuple[str, ...] = tuple(r.status for r in rows)
         self.statuses: frozenset[str] = frozenset(self.order)
         self.initial = initial
@@ -120,6 +228,26 @@ class Lifecycle:
 
     # -- definition checks (python-statemachine style) -----------------------------
 
+    @staticmethod
+    def _check_rows(
+        kind: str, version: str, statuses: Sequence[spec.StatusRow], transitions: Sequence[spec.TransitionRow],
+        field_rules: Sequence[spec.FieldRule],
+    ) -> list[str]:
+        """Versions and dates of every row, checked before any row is filtered by them."""
+        problems: list[str] = []
+        for what, since, held in (
+            *((f"status {r.status!r}", r.since, r.held) for r in statuses),
+            *((f"transition {t.trigger}: {t.source} -> {t.dest}", t.since, t.held) for t in transitions),
+            *((f"field rule {r.code}", "v1", r.held) for r in field_rules),
+        ):
+            if since not in spec.VERSIONS:
+                problems.append(f"{what} has unknown version {since!r}")
+            try:
+                parse_held(held)
+            except ValueError as exc:
+                problems.append(f"{what}: held {held!r} {exc}")
+        return problems
+
     def _check_definition(
         self,
         rows: Sequence[spec.StatusRow],
@@ -133,8 +261,6 @@ class Lifecycle:
         for r in rows:
             if r.klass not in (spec.ACTIVE, spec.PAUSED, spec.TERMINAL):
                 problems.append(f"status {r.status!r} has unknown class {r.klass!r}")
-            if r.since not in spec.VERSIONS:
-                problems.append(f"status {r.status!r} has unknown version {r.since!r}")
         if self.initial not in self.statuses:
             problems.append(f"initial status {self.initial!r} is not a declared status")
         if self.initial in self.terminal:
@@ -164,7 +290,7 @@ class Lifecycle:
                 problems.append(f"duplicate trigger {t.trigger!r} from {t.source!r}")
             seen[key] = t
         if problems:
-            raise SpecError(f"{kind} lifecycle ({self.version}): " + "; ".join(problems))
+            raise SpecError(f"{kind} lifecycle ({self._where()}): " + "; ".join(problems))
         exits = {t.source for t in self.transitions}
         for s in self.order:
             if s not in self.terminal and s not in exits:
@@ -184,7 +310,10 @@ class Lifecycle:
             if unknown:
                 problems.append(f"field rule {rule.code} has unknown grade {' '.join(sorted(unknown))!r}")
         if problems:
-            raise SpecError(f"{kind} lifecycle ({self.version}): " + "; ".join(problems))
+            raise SpecError(f"{kind} lifecycle ({self._where()}): " + "; ".join(problems))
+
+    def _where(self) -> str:
+        return self.version if self.period == ALL_DATES else f"{self.version}, {self.period.label}"
 
     # -- queries: one lookup each --------------------------------------------------
 
@@ -258,22 +387,30 @@ class Lifecycle:
         ) from None
 
     def __repr__(self) -> str:
-        return f"<Lifecycle {self.kind} {self.version}: {len(self.order)} statuses, {len(self.transitions)} transitions>"
+        return f"<Lifecycle {self.kind} {self._where()}: {len(self.order)} statuses, {len(self.transitions)} transitions>"
 
 
 class Profile(NamedTuple):
-    """The three lifecycles of one API version, plus its version-specific domains."""
+    """The three lifecycles of one API version over one period, plus its version-specific domains."""
 
     version: str
     run: Lifecycle
     run_step: Lifecycle
     message: Lifecycle
     tool_call_types: tuple[str, ...]
+    period: Period = ALL_DATES
+    # event name -> the statuses its object may carry, where that is more than the one it names
+    event_aliases: Mapping[str, frozenset[str]] = {}
 
     @property
     def tool_names(self) -> dict[str, str]:
         """Tool call type as API v2 names it -> as this version names it (``file_search`` was ``retrieval`` in v1)."""
         return dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], self.tool_call_types, strict=True))
+
+    @property
+    def current(self) -> bool:
+        """True for the rules in force today (the last period)."""
+        return self.period.end is None
 
     def lifecycle(self, kind: str) -> Lifecycle:
         """The lifecycle for ``"run"``, ``"run_step"`` or ``"message"``."""
@@ -291,20 +428,136 @@ class Profile(NamedTuple):
         return out
 
 
-@cache
-def profile(version: str = spec.DEFAULT_VERSION) -> Profile:
-    """The compiled lifecycles for API ``version`` (``"v2"``, the default, or ``"v1"``)."""
+def _compile(version: str, period: Period) -> Profile:
+    def lc(kind: str, statuses: Sequence[spec.StatusRow], initial: str, transitions: Sequence[spec.TransitionRow],
+           rules: Sequence[spec.FieldRule]) -> Lifecycle:
+        return Lifecycle(kind, statuses, initial, transitions, rules, version=version, period=period)
+
+    run = lc("run", spec.RUN_STATUSES, spec.RUN_INITIAL, spec.RUN_TRANSITIONS, spec.RUN_FIELD_RULES)
+    step = lc("run_step", spec.STEP_STATUSES, spec.STEP_INITIAL, spec.STEP_TRANSITIONS, spec.STEP_FIELD_RULES)
+    message = lc("message", spec.MESSAGE_STATUSES, spec.MESSAGE_INITIAL, spec.MESSAGE_TRANSITIONS,
+                 spec.MESSAGE_FIELD_RULES)
+    lifecycles = {"run": run, "run_step": step, "message": message}
+    aliases: dict[str, set[str]] = {}
+    problems = []
+    for alias in spec.EVENT_ALIASES:
+        where = f"event alias {alias.kind}.{alias.named} -> {alias.status}"
+        if alias.kind not in lifecycles:
+            problems.append(f"{where} names unknown object kind {alias.kind!r}")
+            continue
+        try:
+            parse_held(alias.held)
+        except ValueError as exc:
+            problems.append(f"{where}: held {alias.held!r} {exc}")
+            continue
+        known = lifecycles[alias.kind].statuses
+        if alias.since not in spec.VERSIONS:
+            problems.append(f"{where} has unknown version {alias.since!r}")
+            continue
+        if not _holds(alias.since, alias.held, version, period) or alias.status not in known:
+            continue  # not in force, or about a status this version does not have
+        if alias.named not in known:
+            problems.append(f"{where} names unknown status {alias.named!r}")
+            continue
+        aliases.setdefault(f"{spec.EVENT_PREFIXES[alias.kind]}.{alias.named}", {alias.named}).add(alias.status)
+    if problems:
+        raise SpecError(f"events ({version}, {period.label}): " + "; ".join(problems))
+    return Profile(version=version, run=run, run_step=step, message=message,
+                   tool_call_types=spec.TOOL_CALL_TYPES[version], period=period,
+                   event_aliases={k: frozenset(v) for k, v in aliases.items()})
+
+
+def _check_version(version: str) -> None:
     if version not in spec.VERSIONS:
         raise SpecError(f"unknown API version {version!r}; known: {', '.join(spec.VERSIONS)}")
-    return Profile(
-        version=version,
-        run=Lifecycle("run", spec.RUN_STATUSES, spec.RUN_INITIAL, spec.RUN_TRANSITIONS, spec.RUN_FIELD_RULES, version=version),
-        run_step=Lifecycle(
-            "run_step", spec.STEP_STATUSES, spec.STEP_INITIAL, spec.STEP_TRANSITIONS, spec.STEP_FIELD_RULES, version=version
-        ),
-        message=Lifecycle(
-            "message", spec.MESSAGE_STATUSES, spec.MESSAGE_INITIAL, spec.MESSAGE_TRANSITIONS, spec.MESSAGE_FIELD_RULES,
-            version=version,
-        ),
-        tool_call_types=spec.TOOL_CALL_TYPES[version],
-    )
+
+
+_TABLES = (spec.RUN_STATUSES, spec.RUN_TRANSITIONS, spec.RUN_FIELD_RULES, spec.STEP_STATUSES,
+           spec.STEP_TRANSITIONS, spec.STEP_FIELD_RULES, spec.MESSAGE_STATUSES, spec.MESSAGE_TRANSITIONS,
+           spec.MESSAGE_FIELD_RULES, spec.EVENT_ALIASES)
+
+
+@cache
+def _spans(version: str) -> tuple[Period, ...]:
+    """The periods of ``version``: from its first day, split where the rows in force change."""
+    _check_version(version)
+    first = spec.VERSION_FIRST_DAY[version]
+    try:
+        days = [first, *(d for d in _boundaries((r.held for t in _TABLES for r in t), version) if d > first)]
+    except ValueError as exc:
+        raise SpecError(f"a row's held dates {exc}") from None
+
+    def in_force(period: Period) -> tuple[tuple[object, ...], ...]:
+        return tuple(tuple(r for r in table if _holds(getattr(r, "since", "v1"), r.held, version, period))
+                     for table in _TABLES)
+
+    out: list[Period] = []
+    for period in _periods_of(days)[1:]:  # from the version's first day
+        if out and in_force(out[-1]) == in_force(period):  # a date that changes nothing in this version
+            out[-1] = Period(out[-1].start, period.end)
+        else:
+            out.append(period)
+    return tuple(out)
+
+
+@cache
+def _compiled(version: str, period: Period) -> Profile:
+    return _compile(version, period)
+
+
+def periods(version: str = spec.DEFAULT_VERSION) -> tuple[Profile, ...]:
+    """The compiled rules of API ``version``, one profile per period the spec's dates make, oldest first."""
+    return tuple(_compiled(version, p) for p in _spans(version))
+
+
+@cache
+def _starts(version: str) -> tuple[float, ...]:
+    return tuple(p.start_seconds for p in _spans(version))
+
+
+def as_of_day(value: object) -> str:
+    """An ISO day from ``"2024-04-27"``, a :class:`datetime.date` or datetime, or Unix seconds.
+
+    Raises :class:`ValueError` naming what it cannot read."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is None else value.astimezone(timezone.utc)).date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and _DAY.fullmatch(value.strip()) and _valid_day(value.strip()):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 2**53:
+        try:
+            return date.fromordinal(_EPOCH_ORDINAL + int(value // 86400)).isoformat()
+        except ValueError:  # before year 1 or after 9999
+            pass
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise ValueError(f"as_of takes a day as YYYY-MM-DD, a date or Unix seconds, not {shown}")
+
+
+@cache
+def _first_second(version: str) -> int:
+    return day_seconds(spec.VERSION_FIRST_DAY[version])
+
+
+def profile_at(version: str, seconds: float) -> Profile:
+    """The rules of ``version`` in force at Unix time ``seconds``.
+
+    Today's rules for a time before the version was first served: such a stamp is
+    no recording of it (see ``spec.VERSION_FIRST_DAY``)."""
+    spans = _spans(version)
+    if len(spans) == 1 or seconds < _first_second(version) or seconds != seconds:
+        return _compiled(version, spans[-1])
+    return _compiled(version, spans[bisect_right(_starts(version), seconds) - 1])
+
+
+def profile(version: str = spec.DEFAULT_VERSION, as_of: object = None) -> Profile:
+    """The compiled lifecycles for API ``version`` (``"v2"``, the default, or ``"v1"``).
+
+    The rules in force today, or on the day ``as_of`` (see :func:`as_of_day`)."""
+    if as_of is None:
+        return _compiled(version, _spans(version)[-1])
+    day = as_of_day(as_of)
+    if day < spec.VERSION_FIRST_DAY[version]:
+        raise ValueError(f"API {version} was first served on {spec.VERSION_FIRST_DAY[version]}; "
+                         f"there are no rules of it as of {day}")
+    return profile_at(version, day_seconds(day))

@@ -17,6 +17,11 @@ this module, and nowhere else.  They read like the tables of ``docs/LIFECYCLE.md
 * ``*_FIELD_RULES``: which fields must be set or null in which statuses.  A rule
   the sources agree on is an error when broken; a ``disputed`` rule (the sources
   disagree) is a warning.
+* ``held``: a row that held only for a while carries the dates it held, as
+  ``"START..END"`` (UTC days, END excluded, either side open), optionally for one
+  API version only (``"v1: ..2024-04-29"``); an empty ``held`` holds throughout.
+  The dates split the timeline into periods, each compiled on its own, and an
+  object is judged by the period its ``created_at`` falls in (section 7).
 * The remaining tables are the value domains (error codes, incomplete reasons,
   tool call types by version), the wire keys and the API's refusal messages.
 
@@ -36,6 +41,10 @@ ACTORS = ("client", "server", "clock")
 EVIDENCE = ("doc", "wire", "inferred")
 VERSIONS = ("v1", "v2")
 DEFAULT_VERSION = "v2"
+# The first day each version was served (doc: launch announcements).  An object stamped
+# before it is no recording of that version (a hand-written or synthetic trace): it is
+# judged by today's rules, not by the rules of a day the version did not exist (section 7).
+VERSION_FIRST_DAY = {"v1": "2023-11-06", "v2": "2024-04-17"}
 
 # Status classes.  "active" statuses of a run lock its thread (section 5);
 # "paused" means the client must act; "terminal" statuses are absorbing.
@@ -48,6 +57,7 @@ class StatusRow(NamedTuple):
     status: str
     klass: str  # ACTIVE, PAUSED or TERMINAL
     since: str = "v1"
+    held: str = ""  # "" (throughout) or "[version: ]START..END"
 
 
 class TransitionRow(NamedTuple):
@@ -58,6 +68,7 @@ class TransitionRow(NamedTuple):
     evidence: str  # space separated grades, e.g. "doc wire"
     source_ref: str
     since: str = "v1"
+    held: str = ""
 
 
 class FieldRule(NamedTuple):
@@ -71,6 +82,19 @@ class FieldRule(NamedTuple):
     evidence: str
     disputed: bool
     why: str
+    held: str = ""
+
+
+class EventAlias(NamedTuple):
+    """For a while, the event named for ``named`` also carried objects in ``status``."""
+
+    kind: str
+    named: str
+    status: str
+    evidence: str
+    source_ref: str
+    since: str
+    held: str
 
 
 # --- 1. Run statuses --------------------------------------------------------------
@@ -84,7 +108,7 @@ RUN_STATUSES = (
     StatusRow("cancelled",       TERMINAL),
     StatusRow("failed",          TERMINAL),
     StatusRow("completed",       TERMINAL),
-    StatusRow("incomplete",      TERMINAL, "v2"),
+    StatusRow("incomplete",      TERMINAL, "v2", "2024-04-29.."),
     StatusRow("expired",         TERMINAL),
 )
 RUN_INITIAL = "queued"  # (create) -> queued: client, doc wire
@@ -98,7 +122,8 @@ RUN_TRANSITIONS = (
     TransitionRow("submit_tool_outputs", "requires_action", "queued",          "client", "doc wire",  "submitToolOutputs reference; recordings"),
     TransitionRow("complete",            "in_progress",     "completed",       "server", "doc wire",  "deep dive lifecycle; recordings"),
     TransitionRow("fail",                "in_progress",     "failed",          "server", "doc",       "RunObject.last_error"),
-    TransitionRow("run_out_of_tokens",   "in_progress",     "incomplete",      "server", "doc wire",  "deep dive token budgets; recordings", "v2"),
+    TransitionRow("run_out_of_tokens",   "in_progress",     "incomplete",      "server", "doc wire",  "deep dive token budgets; recordings", "v2", "2024-04-29.."),
+    TransitionRow("run_out_of_tokens",   "in_progress",     "completed",       "server", "wire",      "recording 2024-04-27 (v1 and v2 headers): completed, with incomplete_details", "v1", "2024-04-17..2024-04-29"),
     TransitionRow("cancel",              "in_progress",     "cancelling",      "client", "doc",       "cancelRun reference"),
     TransitionRow("finish_cancel",       "cancelling",      "cancelled",       "server", "doc",       "deep dive lifecycle"),
     TransitionRow("expire",              "requires_action", "expired",         "clock",  "doc",       "deep dive: outputs not submitted before expires_at"),
@@ -129,7 +154,8 @@ RUN_FIELD_RULES = (
     FieldRule("run.cancelled_at",             "cancelled_at",       "exactly",      ("cancelled",),                                            "doc wire",    False, "cancelled_at is null while cancelling and set once cancelled"),
     FieldRule("run.completed_at",             "completed_at",       "set",          ("completed",),                                            "doc wire",    False, "completed_at is set when the run completed"),
     FieldRule("run.completed_at_early",       "completed_at",       "null_outside", ("completed", "incomplete"),                               "doc",         True,  "completed_at is only set on completed (and seen on incomplete) runs; an official example sets it on a queued run"),
-    FieldRule("run.incomplete_details",       "incomplete_details", "exactly",      ("incomplete",),                                           "doc",         False, "incomplete_details is set exactly when the run is incomplete"),
+    FieldRule("run.incomplete_details",       "incomplete_details", "exactly",      ("incomplete",),                                           "doc",         False, "incomplete_details is set exactly when the run is incomplete", "2024-04-29.."),
+    FieldRule("run.incomplete_details",       "incomplete_details", "null_outside", ("completed",),                                            "wire",        False, "until 2024-04-29 a run out of tokens ended completed, with incomplete_details set", "2024-04-17..2024-04-29"),
     FieldRule("run.started_at",               "started_at",         "set",          ("in_progress", "requires_action", "completed", "incomplete"), "wire",    True,  "started_at is set once the run has been in_progress; an official example leaves it null"),
     FieldRule("run.expires_at_active",        "expires_at",         "set",          _ACTIVE_RUN,                                               "wire",        True,  "expires_at is created_at + 600 while the run is active; an official example leaves it null"),
     FieldRule("run.expires_at_terminal",      "expires_at",         "null",         _TERMINAL_RUN,                                             "wire",        True,  "expires_at is null once completed; the sources disagree for the other terminal statuses"),
@@ -170,7 +196,7 @@ STEP_EXPIRY_KEYS = ("expires_at", "expired_at")
 
 MESSAGE_STATUSES = (
     StatusRow("in_progress", ACTIVE),
-    StatusRow("incomplete",  TERMINAL, "v2"),
+    StatusRow("incomplete",  TERMINAL, "v1", "v1: 2024-04-17..2024-04-29"),
     StatusRow("completed",   TERMINAL),
 )
 MESSAGE_INITIAL = "in_progress"
@@ -179,7 +205,7 @@ MESSAGE_INITIAL = "in_progress"
 MESSAGE_TRANSITIONS = (
     #             trigger              source         dest          actor     evidence source reference
     TransitionRow("complete",          "in_progress", "completed",  "server", "doc wire", "MessageObject; recordings"),
-    TransitionRow("run_out_of_tokens", "in_progress", "incomplete", "server", "doc",      "incomplete_details.reason max_tokens", "v2"),
+    TransitionRow("run_out_of_tokens", "in_progress", "incomplete", "server", "doc wire", "incomplete_details.reason max_tokens; recording 2024-04-27 (v1 header too)", "v1", "v1: 2024-04-17..2024-04-29"),
     TransitionRow("filter_content",    "in_progress", "incomplete", "server", "doc",      "incomplete_details.reason content_filter", "v2"),
     TransitionRow("cancel",            "in_progress", "incomplete", "client", "doc",      "incomplete_details.reason run_cancelled", "v2"),
     TransitionRow("expire",            "in_progress", "incomplete", "clock",  "doc",      "incomplete_details.reason run_expired", "v2"),
@@ -239,6 +265,11 @@ REFUSALS = {
 # Event names are derived from the statuses: thread.run.<status>, plus these.
 EVENT_PREFIXES = {"run": "thread.run", "run_step": "thread.run.step", "message": "thread.message"}
 EVENT_EXTRA = {"run": ("created",), "run_step": ("created", "delta"), "message": ("created", "delta")}
+# For a while an event named for one status also carried another (section 7).
+EVENT_ALIASES = (
+    #          kind   event named   carries       evidence  source reference                                                                  since  held
+    EventAlias("run", "completed",  "incomplete", "wire",   "recording 2024-04-29; thread.run.incomplete documented from 2024-05-28..06-03", "v2",  "2024-04-29..2024-06-03"),
+)
 EVENT_THREAD_CREATED = "thread.created"
 EVENT_ERROR = "error"
 EVENT_DONE = "done"

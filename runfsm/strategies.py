@@ -44,7 +44,7 @@ except ModuleNotFoundError as exc:  # say which extra installs it, not a bare Mo
 
 from . import spec
 from .errors import SpecError
-from .lifecycle import Lifecycle, Profile, Transition
+from .lifecycle import Lifecycle, Profile, Transition, held_in
 from .lifecycle import profile as _compiled_profile
 
 __all__ = [
@@ -406,8 +406,8 @@ def _governed_fields(lc: Lifecycle, kind: str) -> dict[str, bool]:
         out.setdefault(r.field, False)
     for r in lc.field_rules:
         out[r.field] = True
-    for r in _SPEC_RULES.get(kind, ()):
-        if set(r.statuses) & lc.statuses:
+    for r in _SPEC_RULES.get(kind, ()):  # the spec's rules in force for this version and period
+        if set(r.statuses) & lc.statuses and held_in(r, lc):
             out[r.field] = True
     return out
 

@@ -255,7 +255,9 @@ def test_anchors_are_derived_from_the_tables(version: str) -> None:
     assert a.run_working == "in_progress"
     assert (a.run_clock_end, a.step_clock_end) == ("expired", "expired")
     assert a.step_recorded_end == {"completed"}
-    assert a.ordered_end == {"run_step": {"completed"}, "message": {"completed"}}
+    # a message out of tokens ends before its run (recorded 2024-04-27), where runs can end incomplete
+    message_end = {"completed", "incomplete"} if version == "v2" else {"completed"}
+    assert a.ordered_end == {"run_step": {"completed"}, "message": message_end}
     assert a.end_stamp == {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at"}
 
 

@@ -14,10 +14,14 @@ from .tracker import Tracker
 __all__ = ["empty_finding", "source_name", "validate_paths", "validate_trace"]
 
 
-def validate_trace(items: Iterable[object], strict: bool = False, version: str = spec.DEFAULT_VERSION) -> Report:
+def validate_trace(items: Iterable[object], strict: bool = False, version: str = spec.DEFAULT_VERSION, *,
+                   as_of: object = None) -> Report:
     """Check a whole trace: records (objects, list pages, ``{"event", "data"}`` dicts, JSON
-    text, SDK models) and ``(event, data)`` pairs, in the order they were received."""
-    tracker = Tracker(strict, version)
+    text, SDK models) and ``(event, data)`` pairs, in the order they were received.
+
+    Each run, step and message is judged by the rules in force on the day of its
+    ``created_at``, or on the day ``as_of`` for all of them (see :class:`Tracker`)."""
+    tracker = Tracker(strict, version, as_of=as_of)
     for item in items:
         tracker.feed_record(item)
     tracker.close()
@@ -33,6 +37,7 @@ def validate_paths(
     allow_empty: bool = False,
     max_record: int = MAX_RECORD,
     jobs: int = 1,
+    as_of: object = None,
 ) -> Report:
     """Check files (JSON Lines, JSON or SSE text, recognised by content; ``"-"`` is stdin).
 
@@ -45,6 +50,8 @@ def validate_paths(
     longer than ``max_record`` bytes is an ``input.too_long`` finding.
     ``jobs=N`` checks the threads in N processes (see
     :mod:`runfsm.validate.parallel`); the report is the same as with one.
+    ``as_of`` judges everything by the rules of that day instead of each
+    object's own ``created_at``.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -57,16 +64,16 @@ def validate_paths(
         from .parallel import validate_parallel
 
         return validate_parallel(paths, jobs, strict=strict, version=version, allow_empty=allow_empty,
-                                 max_record=max_record)
+                                 max_record=max_record, as_of=as_of)
     if not separate:
-        tracker = Tracker(strict, version)
+        tracker = Tracker(strict, version, as_of=as_of)
         for path in paths:
             _feed_file(tracker, path, allow_empty, max_record)
         tracker.close()
         return tracker.report()
-    report = Report(strict=strict, version=version)
+    report = Report(strict=strict, version=version, as_of=Tracker(strict, version, as_of=as_of).as_of)
     for path in paths:
-        tracker = Tracker(strict, version)
+        tracker = Tracker(strict, version, as_of=as_of)
         name = _feed_file(tracker, path, allow_empty, max_record)
         tracker.close(source=name)
         one = tracker.report()
@@ -74,6 +81,7 @@ def validate_paths(
         report.histories.update({f"{name}#{k}": v for k, v in one.histories.items()})
         report.transitions.update({f"{name}#{k}": v for k, v in one.transitions.items()})
         report.unknown_statuses.update({f"{name}#{k}": v for k, v in one.unknown_statuses.items()})
+        report.add_periods(one.periods)
     return report
 
 

@@ -430,7 +430,8 @@ class Anchors:
                 for s in rule.statuses:
                     stamps.setdefault(s, rule.field)
         self.end_stamp: dict[str, str] = stamps
-        # Can a message end because of its run (``incomplete`` with a reason, API v2)?  In v1 a
-        # message can only complete, so nothing says how it ends when its run does not complete.
+        # Does a message end whenever its run does (``incomplete`` with a reason for every way a run
+        # ends, API v2)?  In v1 a message can only complete (or, in April 2024, run out of tokens),
+        # so nothing says how it ends when its run is cancelled, fails or expires.
         message_triggers = {t.trigger for t in profile.message.transitions}
-        self.message_ends_with_run = bool(message_triggers & set(spec.MESSAGE_REASON_BY_TRIGGER))
+        self.message_ends_with_run = set(spec.MESSAGE_REASON_BY_TRIGGER) <= message_triggers

@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .. import spec
+from ..lifecycle import as_of_day
 from .batch import validate_paths
 from .findings import ERROR, Finding, Report
 from .records import MAX_RECORD
@@ -56,6 +58,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _day(text: str) -> str:
+    try:
+        return as_of_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``runfsm validate`` beyond paths, mode and format."""
     p.add_argument("--jobs", type=_positive, default=1, metavar="N",
@@ -64,6 +73,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-record", type=_positive, default=MAX_RECORD, metavar="BYTES",
                    help=f"longest record (line or JSON document) read; longer is an input error "
                         f"(default {MAX_RECORD})")
+    p.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="judge everything by the rules in force that day (default: each object by the day "
+                        "of its created_at)")
 
 _INPUT_SHOWN_PER_FILE = 20
 
@@ -114,7 +126,8 @@ def format_report(report: Report, paths: Sequence[str]) -> str:
     verdict = {0: "OK", 1: "FAILED", 2: "UNREADABLE INPUT"}[exit_code(report)]
     out.append("")
     out.append(
-        f"{verdict}: {len(paths)} file(s), {len(report.histories)} run(s), {mode} mode, API {report.version}: "
+        f"{verdict}: {len(paths)} file(s), {len(report.histories)} run(s), {mode} mode, API {report.version}"
+        f"{', ' + report.rules_applied if report.rules_applied else ''}: "
         f"{c[ERROR]} error(s) ({c['input']} unreadable), {c['warning']} warning(s), {c['info']} info"
     )
     return "\n".join(out)
@@ -127,11 +140,17 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if callable(reconfigure):  # a terminal that cannot show some character gets an escape, not a crash
         reconfigure(errors="backslashreplace")
     paths = [str(p) for p in args.paths]
-    report = validate_paths(paths, strict=bool(args.strict), version=getattr(args, "version", None) or "v2",
+    as_of = getattr(args, "as_of", None)
+    version = getattr(args, "version", None) or "v2"
+    if as_of is not None and as_of < spec.VERSION_FIRST_DAY[version]:
+        sys.stderr.write(f"runfsm validate: error: --as-of {as_of}: API {version} was first served on "
+                         f"{spec.VERSION_FIRST_DAY[version]}\n")
+        return 2
+    report = validate_paths(paths, strict=bool(args.strict), version=version,
                             separate=bool(getattr(args, "separate", False)),
                             allow_empty=bool(getattr(args, "allow_empty", False)),
                             max_record=getattr(args, "max_record", None) or MAX_RECORD,
-                            jobs=getattr(args, "jobs", None) or 1)
+                            jobs=getattr(args, "jobs", None) or 1, as_of=as_of)
     code = exit_code(report)
     if args.json:
         payload = report.to_dict()

@@ -117,6 +117,27 @@ class Report:
     strict: bool = False
     version: str = "v2"
     unknown_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: runs judged by the rules of each period (its label, e.g. ``"from 2024-06-03"``), in the order first used
+    periods: dict[str, int] = field(default_factory=dict)
+    #: the day every object was judged as of, or None (each by its own created_at)
+    as_of: str | None = None
+
+    def add_periods(self, periods: Mapping[str, int]) -> None:
+        """Count more runs judged per period (merging reports)."""
+        for label, n in periods.items():
+            self.periods[label] = self.periods.get(label, 0) + n
+
+    @property
+    def rules_applied(self) -> str:
+        """Which period's rules judged the runs, in a few words; empty when all were today's."""
+        if self.as_of is not None:
+            return f"rules as of {self.as_of}"
+        if all(label.startswith("from ") for label in self.periods):  # today's period is the open one
+            return ""
+        if len(self.periods) == 1:
+            return f"rules in force {next(iter(self.periods))}"
+        return "rules in force " + ", ".join(f"{label} ({n} run{'s' if n != 1 else ''})"
+                                             for label, n in self.periods.items())
 
     @property
     def errors(self) -> list[Finding]:
@@ -161,6 +182,8 @@ class Report:
             "ok": self.ok,
             "strict": self.strict,
             "version": self.version,
+            "as_of": self.as_of,
+            "periods": self.periods,
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
             "histories": self.histories,

@@ -116,13 +116,13 @@ def _order(row: Row) -> tuple[str, int]:
 
 
 def validate_group(records: Iterable[Row | Sequence[Any]], *, strict: bool = False,
-                   version: str = spec.DEFAULT_VERSION) -> list[dict[str, Any]]:
+                   version: str = spec.DEFAULT_VERSION, as_of: object = None) -> list[dict[str, Any]]:
     """Check one group of rows ``(file, line, record)`` (one thread's) and return its finding rows.
 
     The rows are put in log order (file, then line) first, so an engine may hand them over in any
     order.  Each row of the result is a dict with the keys of :data:`FINDING_COLUMNS`."""
     rows = sorted(((str(r[0]), r[1], r[2]) for r in records), key=_order)
-    tracker = Tracker(strict, version)
+    tracker = Tracker(strict, version, as_of=as_of)
     out: list[dict[str, Any]] = []
     for file, line, record in rows:
         if isinstance(record, dict) and record.get("object") == INPUT_ERROR:

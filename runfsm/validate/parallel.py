@@ -203,11 +203,15 @@ class _Router:
             self.send(k.owner, "x", self.count, key, source)
 
 
+# what one worker returns: tagged findings, runs, unknown statuses, runs judged per period
+_Share = tuple[list[tuple[int, int, Finding]], list[Any], Any, dict[str, int]]
+
+
 class _Worker:
     """A tracker and the steps routed to it."""
 
-    def __init__(self, strict: bool, version: str, fast: bool | None) -> None:
-        self.tracker = tracker = Tracker(strict, version)
+    def __init__(self, strict: bool, version: str, fast: bool | None, as_of: str | None) -> None:
+        self.tracker = tracker = Tracker(strict, version, as_of=as_of)
         tracker._from_files = True
         self.tagged: list[tuple[int, int, Finding]] = []
 
@@ -259,15 +263,15 @@ class _Worker:
         while self.tagged and self.tagged[-1][0] == step:
             self.tagged.pop()
 
-    def result(self) -> tuple[list[tuple[int, int, Finding]], list[tuple[int, str, list[str], Any]], Any]:
+    def result(self) -> _Share:
         runs = [(s.first_idx, rid, list(s.history), list(s.moves)) for rid, s in self.tracker._runs.items()]
-        return self.tagged, runs, self.tracker._unknown
+        return self.tagged, runs, self.tracker._unknown, self.tracker._period_runs
 
 
 def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str, allow_empty: bool,
-           max_record: int, fast: bool | None) -> tuple[list[tuple[int, int, Finding]], list[Any], Any]:
+           max_record: int, fast: bool | None, as_of: str | None = None) -> _Share:
     """Read everything; check the threads of worker ``me``."""
-    worker = _Worker(strict, version, fast)
+    worker = _Worker(strict, version, fast, as_of)
     router = _Router(jobs, me, worker)
     for path in paths:
         name = source_name(path)
@@ -299,8 +303,8 @@ def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str,
         router.end(key, name)
     for open_key in list(router.keys):
         router.end(open_key, None)
-    tagged, runs, unknown = worker.result()
-    return router.findings + tagged, runs, unknown
+    tagged, runs, unknown, periods = worker.result()
+    return router.findings + tagged, runs, unknown, periods
 
 
 def _child() -> None:
@@ -319,9 +323,10 @@ def validate_parallel(
     allow_empty: bool = False,
     max_record: int = MAX_RECORD,
     fast: bool | None = None,
+    as_of: object = None,
 ) -> Report:
     """:func:`~runfsm.validate.validate_paths` in ``jobs`` worker processes, partitioned by thread."""
-    Tracker(strict, version)  # refuses bad arguments here, before any process starts
+    day = Tracker(strict, version, as_of=as_of).as_of  # refuses bad arguments here, before any process starts
     names = [str(p) for p in paths]
     # plain child interpreters: no fork of a process that may hold threads, no re-import of __main__
     procs = [subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -329,10 +334,10 @@ def validate_parallel(
     try:
         for me, p in enumerate(procs, 1):
             assert p.stdin is not None
-            pickle.dump((names, jobs, me, strict, version, allow_empty, max_record, fast), p.stdin,
+            pickle.dump((names, jobs, me, strict, version, allow_empty, max_record, fast, day), p.stdin,
                         protocol=pickle.HIGHEST_PROTOCOL)
             p.stdin.close()
-        results = [_share(names, jobs, 0, strict, version, allow_empty, max_record, fast)]
+        results = [_share(names, jobs, 0, strict, version, allow_empty, max_record, fast, day)]
         for p in procs:
             assert p.stdout is not None
             try:
@@ -345,16 +350,18 @@ def validate_parallel(
                 p.wait(timeout=60)
             except subprocess.TimeoutExpired:  # pragma: no cover - a worker that hangs
                 p.kill()
-    return merge(results, strict=strict, version=version)
+    return merge(results, strict=strict, version=version, as_of=day)
 
 
-def merge(results: Sequence[tuple[list[tuple[int, int, Finding]], list[Any], Any]], *, strict: bool,
-          version: str) -> Report:
+def merge(results: Sequence[_Share], *, strict: bool, version: str, as_of: str | None = None) -> Report:
     """The workers' shares as one report: findings in step order, runs in the order first seen."""
     tagged: list[tuple[int, int, Finding]] = []
     runs: list[tuple[int, str, list[str], list[tuple[str, str, bool]]]] = []
     unknown: dict[str, dict[str, int]] = {}
-    for found, worker_runs, worker_unknown in results:
+    periods: dict[str, int] = {}
+    for found, worker_runs, worker_unknown, worker_periods in results:
+        for label, n in worker_periods.items():
+            periods[label] = periods.get(label, 0) + n
         tagged += found
         runs += worker_runs
         unknown.update(worker_unknown)
@@ -368,6 +375,8 @@ def merge(results: Sequence[tuple[list[tuple[int, int, Finding]], list[Any], Any
         version=version,
     )
     report.unknown_statuses = unknown
+    report.add_periods(periods)
+    report.as_of = as_of
     return report
 
 

@@ -24,9 +24,28 @@ class RunState:
     """One run: identity, last status (and where it came from), history, thread-lock evidence."""
 
     __slots__ = (
-        "active_after", "active_idx", "assistant_id", "channel", "created_at", "end_stamp", "first_idx", "history",
-        "id", "last_idx", "line", "moves", "problems", "required_ids", "snapshot", "source", "started_at", "status",
-        "terminal_idx", "thread", "thread_id",
+        "active_after",
+        "active_idx",
+        "assistant_id",
+        "channel",
+        "created_at",
+        "end_stamp",
+        "first_idx",
+        "history",
+        "id",
+        "last_idx",
+        "line",
+        "moves",
+        "problems",
+        "required_ids",
+        "rules",
+        "snapshot",
+        "source",
+        "started_at",
+        "status",
+        "terminal_idx",
+        "thread",
+        "thread_id",
     )
 
     def __init__(self, oid: str, idx: int, limit: int) -> None:
@@ -51,6 +70,7 @@ class RunState:
         self.line: int | None = None
         self.snapshot: object = None  # the last snapshot read from a file, while the run is active
         self.problems: tuple[Any, ...] = ()  # what its own checks found in that snapshot
+        self.rules: Any = None  # the rules of the period it was created in
 
 
 class ObjState:

@@ -63,6 +63,7 @@ class StreamRules:
     _step_lc: Lifecycle
     _msg_lc: Lifecycle
     _run_stop: frozenset[str]
+    _aliases: Mapping[str, frozenset[str]]  # event name -> statuses it may carry besides its own (by period)
     _steps: dict[str, ObjState]
     _messages: dict[str, ObjState]
     _last_bad: int
@@ -268,7 +269,7 @@ class StreamRules:
         """Stream rules of one run event; returns the run's previous status in this stream (None: unknown)."""
         lc = self._run_lc
         expected = lc.initial if part == CREATED else part
-        if status != expected:
+        if status != expected and status not in self._aliases.get(ev("run", part), ()):
             self._emit("stream.event_status", ERROR,
                        f"event {ev('run', part)!r} carries run {oid} in status {status!r}; "
                        f"the event name says {expected!r}", oid, "stream", source, line, idx)
@@ -308,7 +309,7 @@ class StreamRules:
         lc = self._checks[kind].lifecycle
         label = KIND_LABEL[kind]
         expected = lc.initial if part == CREATED else part
-        if d.get(STATUS) is not None and status != expected:
+        if d.get(STATUS) is not None and status != expected and status not in self._aliases.get(ev(kind, part), ()):
             self._emit("stream.event_status", ERROR,
                        f"event {ev(kind, part)!r} carries {label} {oid} in status {status!r}; "
                        f"the event name says {expected!r}", oid, "stream", source, line, idx)

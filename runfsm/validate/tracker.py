@@ -53,7 +53,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import spec
-from ..lifecycle import Lifecycle, profile
+from ..lifecycle import Lifecycle, Period, Profile, as_of_day, periods, profile, profile_at
 from .checks import (
     ASSISTANT_ID,
     CREATED_AT,
@@ -111,6 +111,25 @@ _LIST = "list"
 _RUN_OBJECT = spec.OBJECT_TYPES["run"]
 
 
+class Rules:
+    """What the tracker compiles from one profile: one API version's rules over one period."""
+
+    __slots__ = ("anchors", "checks", "msg_lc", "profile", "rc", "run_lc", "run_stop", "started_rule",
+                 "step_ends_with_run", "step_lc")
+
+    def __init__(self, prof: Profile) -> None:
+        self.profile = prof
+        self.run_lc, self.step_lc, self.msg_lc = prof.run, prof.run_step, prof.message
+        self.checks = {k: ObjectChecks(prof, k) for k in ("run", "run_step", "message")}
+        self.rc = self.checks["run"]
+        self.anchors = anchors = Anchors(prof)
+        self.run_stop = prof.run.terminal | prof.run.paused
+        # run end statuses a step is documented to end with (completes before; expires with)
+        self.step_ends_with_run = anchors.ordered_end["run_step"] | (
+            {anchors.run_clock_end} if anchors.run_clock_end else set())
+        self.started_rule = frozenset(s for s, (must_set, _) in self.rc.rules.items() if STARTED_AT in must_set)
+
+
 class Tracker(StreamRules):
     """Check runs, run steps, messages and stream events one at a time, as they arrive.
 
@@ -123,6 +142,9 @@ class Tracker(StreamRules):
 
     ``strict=True`` reports transitions that exist only as inferred edges as
     errors; the default (tolerant) accepts them and reports them as ``info``.
+    Each run, step and message is judged by the rules in force on the day of
+    its ``created_at`` (LIFECYCLE.md section 7); ``as_of`` (a ``YYYY-MM-DD``
+    day, a date or Unix seconds) judges everything by one day's rules instead.
     ``keep_finished`` bounds memory in long sessions: beyond that many
     finished runs, the oldest is forgotten (with its steps and messages).
     Findings accumulate in :attr:`findings` (clear that list at will); every
@@ -136,6 +158,7 @@ class Tracker(StreamRules):
         *,
         keep_finished: int | None = None,
         history_limit: int = 1000,
+        as_of: object = None,
     ) -> None:
         if not isinstance(strict, bool):
             raise ValueError(f"Tracker(strict=...) takes True or False, not {short(strict)}")
@@ -145,25 +168,32 @@ class Tracker(StreamRules):
                              f"not {short(keep_finished)}")
         if isinstance(history_limit, bool) or not isinstance(history_limit, int) or history_limit < 1:
             raise ValueError(f"Tracker(history_limit=...) takes a number of moves >= 1, not {short(history_limit)}")
+        if as_of is not None:
+            try:
+                as_of = as_of_day(as_of)
+            except ValueError as exc:
+                raise ValueError(f"Tracker(as_of=...): {exc}") from None
         self.strict = strict
         self.version = version
-        self.profile = prof = profile(version)
+        self.as_of: str | None = as_of
+        self.profile = prof = profile(version, as_of)
         self.findings: list[Finding] = []
         self.keep_finished = keep_finished
         self.history_limit = history_limit
-        self._run_lc: Lifecycle = prof.run
-        self._step_lc: Lifecycle = prof.run_step
-        self._msg_lc: Lifecycle = prof.message
-        self._checks = {k: ObjectChecks(prof, k) for k in ("run", "run_step", "message")}
-        self._rc = self._checks["run"]
-        self._anchors = Anchors(prof)
-        self._events: dict[str, tuple[str, str]] = prof.event_names()
+        # One set of compiled rules per period of the spec's dates, made when first needed; an object
+        # is judged by the period of its created_at unless as_of fixes one.
+        self._rules: dict[Period, Rules] = {}
+        self._default = self._rules_of(prof)
+        self._current: Rules = self._default
+        self._dated = as_of is None and len(periods(version)) > 1
+        self._today_from = prof.period.start_seconds
+        self._use(self._default)
+        self._period_runs: dict[str, int] = {}
+        # every event name of the version, whatever the period (an object's period is known once it is read)
+        self._events: dict[str, tuple[str, str]] = {}
+        for p in periods(version):
+            self._events.update(p.event_names())
         self._event_list = sorted(self._events)
-        self._run_stop = prof.run.terminal | prof.run.paused
-        # run end statuses a step is documented to end with (completes before; expires with)
-        self._step_ends_with_run = self._anchors.ordered_end["run_step"] | (
-            {self._anchors.run_clock_end} if self._anchors.run_clock_end else set())
-        self._started_rule = frozenset(s for s, (must_set, _) in self._rc.rules.items() if STARTED_AT in must_set)
         self._runs: dict[str, RunState] = {}
         self._steps: dict[str, ObjState] = {}
         self._messages: dict[str, ObjState] = {}
@@ -178,6 +208,35 @@ class Tracker(StreamRules):
         self._count = 0
         self._last_bad = NEVER
         self._new: list[Finding] = []
+
+    # === the rules in force =================================================================
+
+    def _rules_of(self, prof: Profile) -> Rules:
+        rules = self._rules.get(prof.period)
+        if rules is None:
+            rules = self._rules[prof.period] = Rules(prof)
+        return rules
+
+    def _use(self, rules: Rules) -> None:
+        """Judge what follows by ``rules`` (a few attribute stores, done only when the period changes)."""
+        self._current = rules
+        self._run_lc: Lifecycle = rules.run_lc
+        self._step_lc: Lifecycle = rules.step_lc
+        self._msg_lc: Lifecycle = rules.msg_lc
+        self._checks = rules.checks
+        self._rc = rules.rc
+        self._anchors = rules.anchors
+        self._aliases = rules.profile.event_aliases
+        self._run_stop = rules.run_stop
+        self._step_ends_with_run = rules.step_ends_with_run
+        self._started_rule = rules.started_rule
+
+    def _rules_at(self, created: object) -> Rules:
+        """The rules for an object created at ``created`` (Unix seconds)."""
+        if (not self._dated or created.__class__ not in (int, float) or created >= self._today_from
+                or created != created):  # NaN
+            return self._default
+        return self._rules_of(profile_at(self.version, created))
 
     # === public API ===========================================================================
 
@@ -413,6 +472,8 @@ class Tracker(StreamRules):
             version=self.version,
         )
         report.unknown_statuses = {rid: dict(seen) for rid, seen in self._unknown.items()}
+        report.periods = dict(self._period_runs)
+        report.as_of = self.as_of
         return report
 
     def _note_unknown(self, oid: str, status: str) -> None:
@@ -508,9 +569,13 @@ class Tracker(StreamRules):
         self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
         st: StreamState | None, part: str | None, same: bool = False,
     ) -> None:
-        rc = self._rc
         oid = d.get(ID)
         state = self._runs.get(oid) if oid.__class__ is str else None
+        if self._dated:
+            rules = state.rules if state is not None else self._rules_at(d.get(CREATED_AT))
+            if rules is not self._current:
+                self._use(rules)
+        rc = self._rc
         if same and state is not None and state.snapshot is d:
             # the very same line again (a poll loop): its own checks gave these problems last time
             if state.problems:
@@ -543,6 +608,9 @@ class Tracker(StreamRules):
         new = state is None
         if state is None:
             state = self._runs[oid] = RunState(oid, idx, self.history_limit)
+            state.rules = self._current
+            label = self._current.profile.period.label
+            self._period_runs[label] = self._period_runs.get(label, 0) + 1
             state.thread_id = d.get(THREAD_ID)
             state.assistant_id = d.get(ASSISTANT_ID)
             state.created_at = d.get(CREATED_AT)
@@ -813,6 +881,10 @@ class Tracker(StreamRules):
         st: StreamState | None, part: str | None,
     ) -> tuple[str, str | None] | None:
         """Inspect a step or message and report its problems: ``(id, status)``, or None if unreadable."""
+        if self._dated:
+            rules = self._rules_at(d.get(CREATED_AT))
+            if rules is not self._current:
+                self._use(rules)
         try:
             oid, status, problems = self._checks[kind].inspect(d, source, line)
         except InputError as exc:
