@@ -30,7 +30,12 @@ in ``tracker_of(client).findings``.
 Concurrency: the tracker is shared by every request of the client and
 protected by a lock; each request tells the tracker what had been received
 when it was sent, so answers that cross on the wire are not mistaken for a
-run going backwards.  Async clients are not supported.
+run going backwards.  Async clients (``openai.AsyncOpenAI``, an
+``AsyncClient``) are guarded the same way, by an async transport.
+
+Compressed bodies (gzip, deflate) are decompressed with :mod:`zlib` for the
+check, alongside the SDK's own decoding; a body in another encoding (br,
+zstd) is passed through unchecked.
 
 This module imports ``openai`` and ``httpx2``; ``import runfsm`` never does.
 """
@@ -43,7 +48,8 @@ import itertools
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from . import spec
@@ -53,7 +59,8 @@ from .validate.reader import SSEDecoder, loads
 from .validate.refusals import refusal_finding
 from .validate.tracker import Tracker
 
-__all__ = ["POLICIES", "Guard", "GuardError", "GuardTransport", "GuardWarning", "guard", "tracker_of"]
+__all__ = ["POLICIES", "AsyncGuardTransport", "Guard", "GuardError", "GuardTransport", "GuardWarning", "guard",
+           "tracker_of"]
 
 POLICIES = ("raise", "warn", "collect")
 """The built-in policies: raise on errors, warn on errors and warnings, or only collect."""
@@ -166,56 +173,89 @@ def _label(request: Any) -> str:
     return f"{request.method} {request.url.path}"
 
 
+class _Inflate:
+    """Decompress one ``Content-Encoding`` layer (gzip or deflate) as chunks arrive."""
+
+    def __init__(self, encoding: str) -> None:
+        self._deflate = encoding == "deflate"
+        # gzip: a gzip header; deflate: a zlib header, or (as some servers send it) none
+        self._z = zlib.decompressobj(zlib.MAX_WBITS if self._deflate else zlib.MAX_WBITS | 16)
+        self._first = True
+
+    def decode(self, data: bytes) -> bytes:
+        if self._deflate and self._first and data:
+            self._first = False
+            try:
+                return self._z.decompress(data)
+            except zlib.error:  # a raw deflate stream, without the zlib header
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._z.decompress(data)
+
+    def flush(self) -> bytes:
+        return self._z.flush()
+
+
+class _Layers:
+    """Every encoding layer of a body, the last applied undone first."""
+
+    def __init__(self, layers: list[_Inflate]) -> None:
+        self._layers = layers
+
+    def decode(self, data: bytes) -> bytes:
+        for layer in self._layers:
+            data = layer.decode(data)
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        for layer in self._layers:
+            data = layer.decode(data) + layer.flush()
+        return data
+
+
+_UNREADABLE = object()
+"""A body in an encoding the guard cannot undo: passed through, not checked."""
+
+
 def _content_decoder(response: Any) -> Any:
-    """A fresh decoder for the response's Content-Encoding (the response keeps its own)."""
-    decoders = importlib.import_module(f"{_HX.__name__}._decoders")
+    """A decoder for the response's Content-Encoding (None: identity; ``_UNREADABLE``: br, zstd, unknown)."""
     values = response.headers.get_list("content-encoding", split_commas=True)
-    encodings = [v.strip().lower() for v in values if v.strip().lower() != "identity"]
+    encodings = [v.strip().lower() for v in values if v.strip().lower() not in ("", "identity")]
     if not encodings:
         return None
-    return decoders.MultiDecoder(encodings)
+    if any(e not in ("gzip", "deflate") for e in encodings):
+        return _UNREADABLE
+    return _Layers([_Inflate("deflate" if e == "deflate" else "gzip") for e in reversed(encodings)])
 
 
-def _joined(out: Any) -> bytes:
-    """A decoder's output: bytes (httpx) or an iterator of bytes (httpx2)."""
-    return out if isinstance(out, bytes) else b"".join(out)
+class _Copy:
+    """The checking half of a tee: decodes a copy of each chunk and hands it on."""
 
-
-class _Tee(_HX.SyncByteStream):  # type: ignore[misc]
-    """The response body, passed through unchanged while a copy is checked."""
-
-    def __init__(self, inner: Any, on_bytes: Callable[[bytes], None], on_end: Callable[[bool], None],
-                 decoder: Any) -> None:
-        self._inner = inner
+    def __init__(self, on_bytes: Callable[[bytes], None], on_end: Callable[[bool], None], decoder: Any) -> None:
         self._on_bytes = on_bytes
         self._on_end = on_end
         self._decoder = decoder
-        self._ended = False
+        self._ended = decoder is _UNREADABLE
 
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            if chunk:
-                self._take(chunk)
-            yield chunk
-        self._finish(True)
-
-    def _take(self, chunk: bytes) -> None:
+    def take(self, chunk: bytes) -> None:
+        if self._ended or not chunk:
+            return
         if self._decoder is not None:
             try:
-                chunk = _joined(self._decoder.decode(chunk))
+                chunk = self._decoder.decode(chunk)
             except Exception:  # undecodable: stop checking this body, leave the SDK alone
                 self._decoder = None
                 self._ended = True
                 return
-        if not self._ended and chunk:
+        if chunk:
             self._on_bytes(chunk)
 
-    def _finish(self, complete: bool) -> None:
+    def finish(self, complete: bool) -> None:
         if self._ended:
             return
-        if self._decoder is not None:
+        if self._decoder is not None and complete:
             try:
-                tail = _joined(self._decoder.flush())
+                tail = self._decoder.flush()
             except Exception:
                 tail = b""
             if tail:
@@ -223,39 +263,63 @@ class _Tee(_HX.SyncByteStream):  # type: ignore[misc]
         self._ended = True
         self._on_end(complete)
 
+
+class _Tee(_HX.SyncByteStream):  # type: ignore[misc]
+    """The response body, passed through unchanged while a copy is checked."""
+
+    def __init__(self, inner: Any, copy: _Copy) -> None:
+        self._inner = inner
+        self._copy = copy
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._copy.take(chunk)
+            yield chunk
+        self._copy.finish(True)
+
     def close(self) -> None:
         try:
             self._inner.close()
         finally:
-            if not self._ended:
-                self._ended = True
-                self._on_end(False)
+            self._copy.finish(False)
 
 
-class GuardTransport(_HX.BaseTransport):  # type: ignore[misc]
-    """An HTTP transport that hands everything to ``inner`` and checks the answers under ``/threads``."""
+class _AsyncTee(_HX.AsyncByteStream):  # type: ignore[misc]
+    """:class:`_Tee` for async clients."""
 
-    def __init__(self, inner: Any, guard: Guard) -> None:
-        self.inner = inner
-        self.guard = guard
+    def __init__(self, inner: Any, copy: _Copy) -> None:
+        self._inner = inner
+        self._copy = copy
 
-    def handle_request(self, request: Any) -> Any:
-        path = request.url.path
-        if not any(p in path for p in GUARDED_PATHS):
-            return self.inner.handle_request(request)
-        mark = self.guard.mark()
-        response = self.inner.handle_request(request)
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._copy.take(chunk)
+            yield chunk
+        self._copy.finish(True)
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._copy.finish(False)
+
+
+class _Watch:
+    """What the sync and async transports share: which answers to check, and how."""
+
+    guard: Guard
+    _tee: Callable[[Any, _Copy], Any]
+
+    def _watch(self, request: Any, response: Any, mark: int) -> None:
         ctype = response.headers.get("content-type", "").lower()
         if response.status_code == REFUSAL_STATUS and "json" in ctype:
             self._watch_json(request, response, mark, refusal=True)
-            return response
-        if not 200 <= response.status_code < 300:
-            return response  # other errors are the SDK's business
-        if "text/event-stream" in ctype:
+        elif not 200 <= response.status_code < 300:
+            return  # other errors are the SDK's business
+        elif "text/event-stream" in ctype:
             self._watch_stream(request, response, mark)
         elif "json" in ctype:
             self._watch_json(request, response, mark)
-        return response
 
     def _watch_json(self, request: Any, response: Any, mark: int, refusal: bool = False) -> None:
         guard = self.guard
@@ -277,7 +341,7 @@ class GuardTransport(_HX.BaseTransport):  # type: ignore[misc]
             if complete:  # else the SDK stopped reading: nothing whole to check
                 check(b"".join(parts))
 
-        response.stream = _Tee(response.stream, parts.append, on_end, _content_decoder(response))
+        response.stream = self._tee(response.stream, _Copy(parts.append, on_end, _content_decoder(response)))
 
     def _watch_stream(self, request: Any, response: Any, mark: int) -> None:
         guard = self.guard
@@ -301,7 +365,30 @@ class GuardTransport(_HX.BaseTransport):  # type: ignore[misc]
             on_bytes(response.content)
             on_end(True)
             return
-        response.stream = _Tee(response.stream, on_bytes, on_end, _content_decoder(response))
+        response.stream = self._tee(response.stream, _Copy(on_bytes, on_end, _content_decoder(response)))
+
+
+def _guarded(request: Any) -> bool:
+    path = request.url.path
+    return any(p in path for p in GUARDED_PATHS)
+
+
+class GuardTransport(_Watch, _HX.BaseTransport):  # type: ignore[misc]
+    """An HTTP transport that hands everything to ``inner`` and checks the answers under ``/threads``."""
+
+    _tee = _Tee
+
+    def __init__(self, inner: Any, guard: Guard) -> None:
+        self.inner = inner
+        self.guard = guard
+
+    def handle_request(self, request: Any) -> Any:
+        if not _guarded(request):
+            return self.inner.handle_request(request)
+        mark = self.guard.mark()
+        response = self.inner.handle_request(request)
+        self._watch(request, response, mark)
+        return response
 
     def close(self) -> None:
         self.inner.close()
@@ -314,19 +401,47 @@ class GuardTransport(_HX.BaseTransport):  # type: ignore[misc]
         self.inner.__exit__(*args)
 
 
+class AsyncGuardTransport(_Watch, _HX.AsyncBaseTransport):  # type: ignore[misc]
+    """:class:`GuardTransport` for async clients."""
+
+    _tee = _AsyncTee
+
+    def __init__(self, inner: Any, guard: Guard) -> None:
+        self.inner = inner
+        self.guard = guard
+
+    async def handle_async_request(self, request: Any) -> Any:
+        if not _guarded(request):
+            return await self.inner.handle_async_request(request)
+        mark = self.guard.mark()
+        response = await self.inner.handle_async_request(request)
+        self._watch(request, response, mark)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    async def __aenter__(self) -> AsyncGuardTransport:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self.inner.__aexit__(*args)
+
+
 _GUARDS: weakref.WeakKeyDictionary[Any, Guard] = weakref.WeakKeyDictionary()
 
 
 def _http_client(client: Any) -> Any:
-    if isinstance(client, _HX.Client):
+    kinds = (_HX.Client, _HX.AsyncClient)
+    if isinstance(client, kinds):
         return client
     inner = getattr(client, "_client", None)
-    if isinstance(inner, _HX.Client):
+    if isinstance(inner, kinds):
         return inner
-    if isinstance(client, getattr(_HX, "AsyncClient", ())) or isinstance(inner, getattr(_HX, "AsyncClient", ())):
-        raise TypeError("runfsm.guard supports synchronous clients (openai.OpenAI), not async ones")
     raise TypeError(
-        f"runfsm.guard needs an openai.OpenAI client or an {_HX.__name__}.Client, not {type(client).__name__}"
+        f"runfsm.guard needs an openai.OpenAI or openai.AsyncOpenAI client, or an {_HX.__name__}.Client or "
+        f"AsyncClient, not {type(client).__name__}"
     )
 
 
@@ -350,14 +465,15 @@ def guard(
     """
     http = _http_client(client)
     g = Guard(tracker if tracker is not None else Tracker(strict, version, keep_finished=keep_finished), policy)
+    wrap: Any = AsyncGuardTransport if isinstance(http, _HX.AsyncClient) else GuardTransport
     transport = http._transport
-    http._transport = GuardTransport(transport.inner if isinstance(transport, GuardTransport) else transport, g)
+    http._transport = wrap(transport.inner if isinstance(transport, wrap) else transport, g)
     mounts = getattr(http, "_mounts", None)
     if isinstance(mounts, dict):
         for pattern, mounted in list(mounts.items()):
             if mounted is not None:
-                inner = mounted.inner if isinstance(mounted, GuardTransport) else mounted
-                mounts[pattern] = GuardTransport(inner, g)
+                inner = mounted.inner if isinstance(mounted, wrap) else mounted
+                mounts[pattern] = wrap(inner, g)
     _GUARDS[http] = g
     if http is not client:
         with contextlib.suppress(TypeError):  # not weak-referenceable: found through its HTTP client

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import openai
 import pytest
 
 import runfsm
-from runfsm._guard import GuardError, GuardTransport, GuardWarning, guard, tracker_of
+from runfsm._guard import AsyncGuardTransport, GuardError, GuardTransport, GuardWarning, guard, tracker_of
 from runfsm.validate import Finding
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "spec_examples"
@@ -235,6 +236,38 @@ def test_compressed_bodies_are_decoded_for_the_check() -> None:
     assert "run.field.completed_at_early" in {f.code for f in tracker_of(oai).findings}
 
 
+def _deflate(data: bytes, wbits: int) -> bytes:
+    z = zlib.compressobj(wbits=wbits)
+    return z.compress(data) + z.flush()
+
+
+@pytest.mark.parametrize(("encoding", "encode"), [
+    ("deflate", lambda b: _deflate(b, zlib.MAX_WBITS)),  # with the zlib header
+    ("deflate", lambda b: _deflate(b, -zlib.MAX_WBITS)),  # raw, as some servers send it
+    ("gzip, deflate", lambda b: _deflate(gzip.compress(b), zlib.MAX_WBITS)),  # two layers, gzip applied first
+])
+def test_every_gzip_and_deflate_layering_is_decoded_for_the_check(encoding: str, encode: Any) -> None:
+    body = encode(example("createRun__default.json").encode())
+    routes = {("POST", "/runs"): [lambda: httpx2.Response(
+        200, headers={"content-type": "application/json", "content-encoding": encoding}, stream=Chunks(body, 5))]}
+    oai = guard(client_for(replay(routes)), policy="collect")
+    assert oai.beta.threads.runs.create("thread_abc123", assistant_id="asst_abc123").id == "run_abc123"
+    assert "run.field.completed_at_early" in {f.code for f in tracker_of(oai).findings}
+
+
+def test_a_body_in_an_encoding_the_guard_cannot_undo_passes_unchecked() -> None:
+    """br is decoded by the SDK's HTTP library when it can; the guard leaves such a body alone."""
+    body = example("createRun__default.json").encode()
+    routes = {("POST", "/runs"): [lambda: httpx2.Response(
+        200, headers={"content-type": "application/json", "content-encoding": "identity"}, stream=Chunks(body, 9))]}
+    oai = guard(client_for(replay(routes)), policy="collect")
+    oai.beta.threads.runs.create("thread_abc123", assistant_id="asst_abc123")
+    assert "run.field.completed_at_early" in {f.code for f in tracker_of(oai).findings}  # identity is read
+    from runfsm._guard import _UNREADABLE, _content_decoder
+    for header in ("br", "zstd", "gzip, br", "compress"):
+        assert _content_decoder(httpx2.Response(200, headers={"content-encoding": header})) is _UNREADABLE
+
+
 def test_answers_that_cross_on_the_wire_are_not_a_move_backwards() -> None:
     """Request A is sent, request B is sent and answered, then A's older answer arrives."""
     run = json.loads(example("getRun__default.json"))
@@ -264,8 +297,9 @@ def test_guarding_twice_replaces_and_wrong_clients_are_refused() -> None:
     assert tracker_of(oai) is tracker_of(oai._client)
     with pytest.raises(TypeError, match=r"openai\.OpenAI"):
         guard(object())
-    with pytest.raises(TypeError, match="async"):
-        guard(openai.AsyncOpenAI(api_key="x"))
+    async_oai = guard(openai.AsyncOpenAI(api_key="x"), policy="collect")
+    assert isinstance(async_oai._client._transport, AsyncGuardTransport)
+    assert tracker_of(async_oai) is tracker_of(async_oai._client)
     with pytest.raises(LookupError):
         tracker_of(client_for(replay({})))
 

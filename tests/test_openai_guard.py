@@ -7,6 +7,7 @@ and a poll loop that treats ``cancelling`` as terminal.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
@@ -14,7 +15,7 @@ import openai
 import pytest
 
 from runfsm import RUN, GuardError, guard, spec, tracker_of
-from runfsm.openai import client
+from runfsm.openai import async_client, client
 from runfsm.sim import CallFunctions, Clock, FunctionCall, Say, SimConfig, Simulator
 
 pytestmark = [
@@ -108,6 +109,52 @@ def test_polling_that_treats_cancelling_as_terminal_leaves_an_active_run_the_gua
     errors = [f for f in tracker.findings if f.severity == "error"]
     assert [f.code for f in errors] == ["client.thread_locked_message"]
     assert first.id in errors[0].message
+
+
+def test_an_async_client_is_guarded_like_a_sync_one() -> None:
+    """openai.AsyncOpenAI: polls, a stream read with ``async for``, and a refusal, all seen by the guard."""
+    async def flow() -> tuple[Any, Any, Any]:
+        sim = Simulator(clock=Clock(start=START), seed=5, script=SCRIPT)
+        oai = guard(async_client(sim), policy="raise")
+        asst = await oai.beta.assistants.create(model="gpt-4o", tools=[TOOL])
+        thread = await oai.beta.threads.create(messages=[{"role": "user", "content": "北京和上海天气?"}])
+        run = await oai.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=asst.id)
+        run = await oai.beta.threads.runs.submit_tool_outputs_and_poll(
+            thread_id=thread.id, run_id=run.id, tool_outputs=outputs(run))
+        streamed = await oai.beta.threads.runs.create(thread_id=thread.id, assistant_id=asst.id, stream=True)
+        names = [event.event async for event in streamed]
+        with pytest.raises(openai.BadRequestError):  # the run is done: outputs are refused
+            await oai.beta.threads.runs.submit_tool_outputs(thread_id=thread.id, run_id=run.id,
+                                                            tool_outputs=outputs_of_nothing())
+        return oai, run, names
+
+    oai, run, names = asyncio.run(flow())
+    tracker = tracker_of(oai)
+    assert tracker.history(run.id) == ["queued", "in_progress", "requires_action", "queued", "in_progress", "completed"]
+    assert names[0] == "thread.run.created" and names[-1] == "thread.run.requires_action"
+    streamed_id = next(r for r in tracker.run_ids() if r != run.id)
+    assert tracker.history(streamed_id)[-1] == "requires_action"
+    assert [f.code for f in tracker.findings if f.severity == "error"] == ["client.submit_wrong_status"]
+
+
+def test_an_async_guard_raises_inside_the_await() -> None:
+    """A server that breaks the lifecycle is caught in the awaited SDK call, policy "raise"."""
+    async def flow() -> None:
+        sim = Simulator(clock=Clock(start=START), seed=5, script=[Say("hi", duration=2)])
+        oai = guard(async_client(sim), policy="raise")
+        asst = await oai.beta.assistants.create(model="gpt-4o")
+        thread = await oai.beta.threads.create()
+        run = await oai.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=asst.id)
+        assert run.status == "completed"
+        sim._runs[run.id].status = "queued"  # a broken server: a finished run comes back to life
+        await oai.beta.threads.runs.retrieve(run.id, thread_id=thread.id)
+
+    with pytest.raises(GuardError, match="terminal"):
+        asyncio.run(flow())
+
+
+def outputs_of_nothing() -> list[dict[str, str]]:
+    return [{"tool_call_id": "call_none", "output": ""}]
 
 
 # Against a correct server, these client bugs reach the wire only as the API's refusal (HTTP 400):
