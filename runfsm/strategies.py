@@ -43,7 +43,7 @@ except ModuleNotFoundError as exc:  # say which extra installs it, not a bare Mo
     raise MissingExtra("testing", exc.name or "hypothesis", "runfsm.strategies") from None
 
 from . import spec
-from .errors import SpecError
+from .errors import MissingExtra, SpecError
 from .lifecycle import Lifecycle, Profile, Transition, held_in
 from .lifecycle import profile as _compiled_profile
 
