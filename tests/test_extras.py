@@ -41,6 +41,8 @@ else:
     (["pydantic"], "import runfsm.openai", "openai"),
     (["hypothesis"], "import runfsm.strategies", "testing"),
     (["hypothesis"], "from runfsm import strategies", "testing"),
+    (["openai"], "from runfsm import strategies as rs; rs.runs(sdk=True)", "openai"),
+    (["openai"], "from runfsm import strategies as rs; rs.as_sdk({'object': 'thread.run'})", "openai"),
     (["openai", "httpx2"], "import runfsm; runfsm.guard", "openai"),
     (["openai", "httpx2"], "from runfsm import tracker_of", "openai"),
 ])
