@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
-import re
 import sys
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,7 +52,6 @@ from .sim import (
     Fail,
     FileSearch,
     FunctionCall,
-    QueueDelay,
     QueueStall,
     RunOutOfTokens,
     Say,
@@ -62,6 +59,7 @@ from .sim import (
     Simulator,
 )
 from .sim.clock import DEFAULT_START
+from .sim.scenario import Scenario, format_scenario
 from .validate import Tracker
 
 __all__ = [
@@ -811,55 +809,6 @@ def explore(
 
 # --- scenario files ---------------------------------------------------------------------------
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, Mapping):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }" if v else "{}"
-    raise TypeError(f"cannot write {type(v).__name__} {v!r} as TOML")
-
-
-def _toml_key(k: str) -> str:
-    return k if _BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
-
-
-def _action_table(a: Action) -> Json:
-    """A script action in the scenario format's table syntax."""
-    if isinstance(a, Say):
-        return {"say": a.text, "duration": a.duration}
-    if isinstance(a, CallFunctions):
-        return {"call": [{"name": c.name, "arguments": c.arguments} for c in a.calls], "duration": a.duration}
-    if isinstance(a, CodeInterpreter):
-        return {"code": a.input, "logs": a.logs, "duration": a.duration}
-    if isinstance(a, FileSearch):
-        return {"file_search": True, "duration": a.duration}
-    if isinstance(a, Fail):
-        out: Json = {"fail": a.code, "duration": a.duration}
-        if a.during is not None:
-            out["during"] = _action_table(a.during)
-        if a.in_queue:
-            out["in_queue"] = True
-        return out
-    if isinstance(a, RunOutOfTokens):
-        out = {"run_out_of_tokens": a.reason, "duration": a.duration}
-        if a.during is not None:
-            out["during"] = _action_table(a.during)
-        return out
-    if isinstance(a, QueueStall):
-        return {"queue": "stall"}
-    if isinstance(a, QueueDelay):
-        return {"queue": a.seconds}
-    raise RunfsmError(f"no scenario syntax for script action {a!r}")
-
 
 def scenario_text(
     path: Sequence[Move],
@@ -879,55 +828,30 @@ def scenario_text(
     for move in path:
         world.apply(move)
     obs = world.observe()
-    lines = [f"# {t}" for t in covers]
-    lines += [
-        f"# Moves: {', '.join(map(str, path)) or '(none)'}",
-        "# Written by `runfsm paths`: the shortest way the simulator reaches the targets above.",
-        f"name = {_toml_value(name)}",
-        f"description = {_toml_value('Shortest path to ' + (str(covers[0]) if covers else 'the start'))}",
-        f"version = {_toml_value(version)}",
-        "seed = 0",
-        f"start = {DEFAULT_START}",
-        "",
-    ]
-    defaults = SimConfig()
-    changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(SimConfig)
-               if f.name != "trace" and getattr(config, f.name) != getattr(defaults, f.name)}
-    if changed:
-        lines.append("[config]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in changed.items()]
-        lines.append("")
-    for b_name in dict.fromkeys(world.behaviours):
-        b = cat[b_name]
-        lines += [
-            "[[assistants]]",
-            f"name = {_toml_value(b.name)}",
-            'model = "gpt-4o"',
-            f"instructions = {_toml_value('The model ' + b.description + '.')}",
-            f"tools = {_toml_value(tools_for(b.script, version))}",
-            f"script = {_toml_value([_action_table(a) for a in b.script])}",
-            "",
-        ]
-    lines += ["[[threads]]", 'name = "main"', f"messages = [{{ role = \"user\", content = {_toml_value(FIRST_MESSAGE)} }}]",
-              ""]
-    for entry in world.log:
-        lines.append("[[client]]")
-        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in entry.items()]
-        lines.append("")
-    for i in range(len(world.runs)):
-        run_name = f"run{i + 1}"
-        lines += ["[[client]]", 'do = "list_run_steps"', f'run = "{run_name}"', 'order = "asc"', ""]
+    assistants = tuple(
+        {"name": b.name, "model": "gpt-4o", "instructions": f"The model {b.description}.", "description": None,
+         "tools": tools_for(b.script, version), "metadata": None, "script": b.script}
+        for b in (cat[n] for n in dict.fromkeys(world.behaviours))
+    )
+    listings: list[Json] = [{"do": "list_run_steps", "run": f"run{i + 1}", "order": "asc"}
+                            for i in range(len(world.runs))]
     if world.runs:
-        lines += ["[[client]]", 'do = "list_messages"', 'order = "asc"', ""]
-    for i, timeline in enumerate(obs.timelines):
-        lines += [
-            "[[expect]]",
-            f'run = "run{i + 1}"',
-            f"history = {_toml_value([s for _, s in timeline])}",
-            f"steps = {_toml_value([s['type'] for s in obs.steps[i]])}",
-            "",
-        ]
-    return "\n".join(lines)
+        listings.append({"do": "list_messages", "order": "asc"})
+    expect = tuple({"run": f"run{i + 1}", "history": [status for _, status in timeline],
+                    "steps": [step["type"] for step in obs.steps[i]]}
+                   for i, timeline in enumerate(obs.timelines))
+    scenario = Scenario(
+        name=name, description="Shortest path to " + (str(covers[0]) if covers else "the start"), seed=0,
+        start=DEFAULT_START, version=version,
+        # The exploration stops tracing for speed; whoever plays the file gets the default.
+        config=dataclasses.replace(config, trace=SimConfig().trace),
+        files=(), assistants=assistants,
+        threads=({"name": "main", "messages": [{"role": "user", "content": FIRST_MESSAGE}], "metadata": None},),
+        client=(*world.log, *listings), expect=expect,
+    )
+    comments = [*map(str, covers), f"Moves: {', '.join(map(str, path)) or '(none)'}",
+                "Written by `runfsm paths`: the shortest way the simulator reaches the targets above."]
+    return format_scenario(scenario, comments=comments)
 
 
 def scenario_files(exp: Exploration) -> list[tuple[str, str, tuple[Target, ...]]]:
