@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from functools import cache
 from typing import NamedTuple
@@ -419,6 +419,23 @@ class Profile(NamedTuple):
         except KeyError:
             raise SpecError(f"unknown object kind {kind!r}; known: run, run_step, message") from None
 
+    def refusal(
+        self, operation: str, *, thread_id: str | None = None, active_run_id: str | None = None,
+        status: str | None = None, expected: Sequence[str] | None = None, got: Sequence[str] | None = None,
+    ) -> tuple[str, str] | None:
+        """``(key, message)`` of the API's refusal of ``operation`` (``spec.REFUSAL_ROWS``), or None.
+
+        The facts are what the server knows when the request arrives: the thread's
+        active run, the run's status, the pending and the submitted call ids; a row
+        whose fact is not given is skipped."""
+        for row in _refusal_rows(operation):
+            held = _CONDITIONS[row.refused_when](self.run, active_run_id, status, expected, got)
+            if held:
+                fields = {"thread_id": thread_id, "run_id": active_run_id, "status": status,
+                          "expected": list(expected or ()), "got": list(got or ())}
+                return row.key, row.template.format(**fields)
+        return None
+
     def event_names(self) -> dict[str, tuple[str, str]]:
         """Every known stream event name -> (object kind, status or ``created``/``delta``)."""
         out: dict[str, tuple[str, str]] = {}
@@ -433,6 +450,7 @@ def _compile(version: str, period: Period) -> Profile:
            rules: Sequence[spec.FieldRule]) -> Lifecycle:
         return Lifecycle(kind, statuses, initial, transitions, rules, version=version, period=period)
 
+    _checked_refusals()
     run = lc("run", spec.RUN_STATUSES, spec.RUN_INITIAL, spec.RUN_TRANSITIONS, spec.RUN_FIELD_RULES)
     step = lc("run_step", spec.STEP_STATUSES, spec.STEP_INITIAL, spec.STEP_TRANSITIONS, spec.STEP_FIELD_RULES)
     message = lc("message", spec.MESSAGE_STATUSES, spec.MESSAGE_INITIAL, spec.MESSAGE_TRANSITIONS,
@@ -465,6 +483,48 @@ def _compile(version: str, period: Period) -> Profile:
     return Profile(version=version, run=run, run_step=step, message=message,
                    tool_call_types=spec.TOOL_CALL_TYPES[version], period=period,
                    event_aliases={k: frozenset(v) for k, v in aliases.items()})
+
+
+# One question per spec.REFUSAL_CONDITIONS key, asked through the run lifecycle's status classes:
+# (run lifecycle, thread's active run id, run status, pending call ids, submitted call ids) -> holds?
+_CONDITIONS: dict[str, Callable[[Lifecycle, str | None, str | None, Sequence[str] | None, Sequence[str] | None],
+                                bool]] = {
+    "thread_active": lambda lc, active, status, expected, got: active is not None,
+    "run_not_paused": lambda lc, active, status, expected, got: status is not None and status not in lc.paused,
+    "run_terminal": lambda lc, active, status, expected, got: status is not None and status in lc.terminal,
+    "calls_not_covered": lambda lc, active, status, expected, got: (
+        expected is not None and got is not None and (len(got) != len(expected) or set(got) != set(expected))),
+}
+_REFUSAL_FIELDS = frozenset({"thread_id", "run_id", "status", "expected", "got"})
+
+
+@cache
+def _refusal_rows(operation: str) -> tuple[spec.RefusalRow, ...]:
+    return tuple(r for r in _checked_refusals() if r.operation == operation)
+
+
+@cache
+def _checked_refusals() -> tuple[spec.RefusalRow, ...]:
+    """The refusal rows, checked once: known conditions and grades, templates naming known facts, unique keys."""
+    problems = []
+    if set(_CONDITIONS) != set(spec.REFUSAL_CONDITIONS):
+        problems.append(f"conditions without a question: {sorted(set(spec.REFUSAL_CONDITIONS) ^ set(_CONDITIONS))}")
+    keys = [r.key for r in spec.REFUSAL_ROWS]
+    for dup in sorted({k for k in keys if keys.count(k) > 1}):
+        problems.append(f"refusal {dup!r} is declared twice")
+    for r in spec.REFUSAL_ROWS:
+        if r.refused_when not in spec.REFUSAL_CONDITIONS:
+            problems.append(f"refusal {r.key!r} names unknown condition {r.refused_when!r} "
+                            f"(known: {', '.join(spec.REFUSAL_CONDITIONS)})")
+        unknown = set(re.findall(r"\{(\w+)\}", r.template)) - _REFUSAL_FIELDS
+        if unknown:
+            problems.append(f"refusal {r.key!r} formats unknown fields {sorted(unknown)}")
+        grades = set(r.evidence.split())
+        if not grades or grades - set(spec.EVIDENCE):
+            problems.append(f"refusal {r.key!r} has unknown grade {r.evidence!r}")
+    if problems:
+        raise SpecError("refusals: " + "; ".join(problems))
+    return spec.REFUSAL_ROWS
 
 
 def _check_version(version: str) -> None:

@@ -252,13 +252,37 @@ RUN_KEYS = (
 
 # --- 5. Thread lock and refusals (HTTP 400, invalid_request_error) -----------------
 
-REFUSALS = {
-    "thread_locked_message": "Can't add messages to {thread_id} while a run {run_id} is active.",
-    "thread_locked_run": "Thread {thread_id} already has an active run {run_id}.",
-    "submit_wrong_status": 'Runs in status "{status}" do not accept tool outputs.',
-    "submit_missing_calls": "Expected tool outputs for call_ids {expected}, got {got}",
-    "cancel_terminal": "Cannot cancel run with status '{status}'.",
+class RefusalRow(NamedTuple):
+    """The API refuses ``operation`` with HTTP 400 and ``template`` when ``refused_when`` holds."""
+
+    key: str
+    operation: str
+    refused_when: str  # a key of REFUSAL_CONDITIONS
+    template: str
+    client_did: str  # what the client did, as a finding names it
+    evidence: str
+    source_ref: str
+
+
+# What a refusal may depend on, asked of the request's thread and run through the compiled
+# status classes, so the rows hold for any lifecycle that has active, paused and terminal statuses.
+REFUSAL_CONDITIONS = {
+    "thread_active": "the thread has a run in an active status",
+    "run_not_paused": "the run is not in a paused status",
+    "run_terminal": "the run is in a terminal status",
+    "calls_not_covered": "the outputs do not cover exactly the pending call ids",
 }
+
+# Rows of one operation are tried in order: the first that holds is the refusal.
+REFUSAL_ROWS = (
+    #          key                      operation              refused when         template                                                       client did                                                       evidence    source reference
+    RefusalRow("thread_locked_message", "add_message",         "thread_active",     "Can't add messages to {thread_id} while a run {run_id} is active.", "added a message to a thread whose run was still active",    "doc wire", "deep dive: thread locks; the text seen live"),
+    RefusalRow("thread_locked_run",     "create_run",          "thread_active",     "Thread {thread_id} already has an active run {run_id}.",        "started a run on a thread whose run was still active",     "doc wire", "deep dive: thread locks; the text seen live"),
+    RefusalRow("submit_wrong_status",   "submit_tool_outputs", "run_not_paused",    'Runs in status "{status}" do not accept tool outputs.',         "submitted tool outputs to a run that was not waiting for them", "wire", "the text seen live"),
+    RefusalRow("submit_missing_calls",  "submit_tool_outputs", "calls_not_covered", "Expected tool outputs for call_ids {expected}, got {got}",       "submitted tool outputs for only some of the pending calls", "wire",     "the text seen live"),
+    RefusalRow("cancel_terminal",       "cancel_run",          "run_terminal",      "Cannot cancel run with status '{status}'.",                     "cancelled a run that had already ended",                   "wire",     "the text seen live by its start; the rest inferred"),
+)
+REFUSALS = {r.key: r.template for r in REFUSAL_ROWS}  # key -> message template
 
 # --- 6. Streaming -----------------------------------------------------------------
 

@@ -72,14 +72,21 @@ def test_step_and_message_statuses_match_section_4() -> None:
 
 def test_refusal_messages_match_section_5() -> None:
     sec = _section("## 5. The thread lock")
-    for key, template in spec.REFUSALS.items():
-        if key == "cancel_terminal":
-            assert "starts with `Cannot cancel run`" in sec
-            assert template.startswith("Cannot cancel run")
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in sec.splitlines()
+            if line.startswith("| ") and not line.startswith("| operation")]
+    assert len(rows) == len(spec.REFUSAL_ROWS)
+    operations = {"add message": "add_message", "create run": "create_run",
+                  "submit tool outputs": "submit_tool_outputs", "cancel": "cancel_run"}
+    for row, cells in zip(spec.REFUSAL_ROWS, rows, strict=True):  # same rows, same order
+        assert operations[cells[0]] == row.operation
+        assert " ".join(g for g in ("doc", "wire", "inferred") if g in cells[3].split("(")[0]) == row.evidence
+        if row.key == "cancel_terminal":
+            assert cells[2].startswith("starts with `Cannot cancel run`")
+            assert row.template.startswith("Cannot cancel run")
             continue
-        pattern = re.escape(template)
+        pattern = re.escape(row.template)
         pattern = re.sub(r"\\\{\w+\\\}", ".+", pattern)
-        assert re.search(pattern, sec), key
+        assert re.search(pattern, cells[2]), row.key
 
 
 def test_strict_and_tolerant_differ_exactly_on_inferred_rows() -> None:
@@ -252,3 +259,52 @@ def test_import_runfsm_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- refusal rows -----------------------------------------------------------------------------------
+
+def test_each_refusal_row_holds_exactly_when_its_condition_does() -> None:
+    prof = runfsm.profile()
+    run = prof.run
+    for status in run.order:
+        cancel = prof.refusal("cancel_run", status=status)
+        assert (cancel is not None) == (status in run.terminal)
+        submit = prof.refusal("submit_tool_outputs", status=status)
+        assert (submit is not None) == (status not in run.paused)
+        if submit is not None:
+            assert submit == ("submit_wrong_status", f'Runs in status "{status}" do not accept tool outputs.')
+    for op, key in (("add_message", "thread_locked_message"), ("create_run", "thread_locked_run")):
+        assert prof.refusal(op, thread_id="thread_1", active_run_id=None) is None
+        hit = prof.refusal(op, thread_id="thread_1", active_run_id="run_1")
+        assert hit is not None and hit[0] == key and "thread_1" in hit[1] and "run_1" in hit[1]
+    calls = ["call_A", "call_B"]
+    assert prof.refusal("submit_tool_outputs", expected=calls, got=["call_B", "call_A"]) is None
+    for got in (["call_A"], ["call_A", "call_A"], ["call_A", "call_B", "call_C"], []):
+        hit = prof.refusal("submit_tool_outputs", expected=calls, got=got)
+        assert hit == ("submit_missing_calls", f"Expected tool outputs for call_ids {calls}, got {got}")
+    # the first row of an operation that holds wins: a run not waiting is refused for its status
+    paused = next(iter(run.paused))
+    assert prof.refusal("submit_tool_outputs", status="queued", expected=calls, got=[])[0] == "submit_wrong_status"
+    assert prof.refusal("submit_tool_outputs", status=paused, expected=calls, got=[])[0] == "submit_missing_calls"
+    assert prof.refusal("no_such_operation", status="queued") is None
+
+
+@pytest.mark.parametrize(("change", "complaint"), [
+    (lambda r: r._replace(refused_when="run_sleepy"), "unknown condition 'run_sleepy'"),
+    (lambda r: r._replace(template="Run {color} refused"), "formats unknown fields ['color']"),
+    (lambda r: r._replace(evidence="rumour"), "unknown grade 'rumour'"),
+])
+def test_a_bad_refusal_row_is_refused_when_the_spec_is_compiled(
+        monkeypatch: pytest.MonkeyPatch, change: object, complaint: str) -> None:
+    from runfsm import lifecycle
+
+    rows = (change(spec.REFUSAL_ROWS[0]), *spec.REFUSAL_ROWS[1:])  # type: ignore[operator]
+    monkeypatch.setattr(spec, "REFUSAL_ROWS", rows)
+    lifecycle._checked_refusals.cache_clear()
+    try:
+        with pytest.raises(runfsm.SpecError, match=re.escape(complaint)):
+            lifecycle._compile("v2", lifecycle.Period("2024-06-03", None))
+    finally:
+        monkeypatch.undo()
+        lifecycle._checked_refusals.cache_clear()
+        lifecycle._refusal_rows.cache_clear()

@@ -1,7 +1,7 @@
 """The in-memory Assistants backend: the API's operations, its refusals and its wire shapes.
 
 :class:`Simulator` answers like the API: wire-shaped dicts, or :class:`APIError`
-with the real HTTP status and message (refusal texts from ``runfsm.spec.REFUSALS``;
+with the real HTTP status and message (refusals from ``runfsm.spec.REFUSAL_ROWS``;
 404 for unknown ids; 400 for bad parameters).  Runs progress only when the clock
 moves (``sim.advance(seconds)``) or while a stream is read.
 """
@@ -197,6 +197,12 @@ class Simulator:
         return [(h[i], h[i + 1]) for i in range(0, len(h), 2)]
 
     # -- lookups -----------------------------------------------------------------------
+
+    def _refuse(self, operation: str, **facts: Any) -> None:
+        """Raise the API's refusal of ``operation`` when the spec's refusal rows say it applies."""
+        hit = self.profile.refusal(operation, **facts)
+        if hit is not None:
+            raise APIError(400, hit[1])
 
     def _thread(self, thread_id: object) -> Thread:
         t = self._threads.get(thread_id) if isinstance(thread_id, str) else None
@@ -597,8 +603,7 @@ class Simulator:
                        **extra: Any) -> Json:
         """Add a message; refused (400) while the thread has an active run."""
         t = self._thread(thread_id)
-        if t.active_run is not None:
-            raise APIError(400, spec.REFUSALS["thread_locked_message"].format(thread_id=t.id, run_id=t.active_run.id))
+        self._refuse("add_message", thread_id=t.id, active_run_id=t.active_run.id if t.active_run else None)
         role_, parts, atts, meta = self._message_parts(role, content, attachments, metadata)
         m = self._add_message(t, role_, parts, atts, meta)
         return self._out(self._wire.message(m, self.clock.now))
@@ -737,8 +742,7 @@ class Simulator:
     def _create_run(self, t: Thread, assistant_id: object, params: Mapping[str, Any],
                     sink: Sink | None, prelude: tuple[StreamEvent, ...] = ()) -> Run:
         a = self._assistant(assistant_id)
-        if t.active_run is not None:
-            raise APIError(400, spec.REFUSALS["thread_locked_run"].format(thread_id=t.id, run_id=t.active_run.id))
+        self._refuse("create_run", thread_id=t.id, active_run_id=t.active_run.id if t.active_run else None)
         include_text = check_include(params.get("include"))
         model = params.get("model")
         if model is None:
@@ -851,8 +855,7 @@ class Simulator:
         ``SimConfig(inferred=True)`` (otherwise :class:`~runfsm.IllegalTransition`).
         """
         run = self._run(thread_id, run_id)
-        if run.status in self.profile.run.terminal:
-            raise APIError(400, spec.REFUSALS["cancel_terminal"].format(status=run.status))
+        self._refuse("cancel_run", status=run.status)
         if run.status != self._engine.cancelling:
             self._engine.cancel(run)
         return self._out(self._wire.run(run))
@@ -862,8 +865,10 @@ class Simulator:
                             stream: bool = False) -> Json | EventStream:
         """Submit the outputs of every pending function call, in one request."""
         run = self._run(thread_id, run_id)
-        if run.status not in self.profile.run.paused or run.step is None:
-            raise APIError(400, spec.REFUSALS["submit_wrong_status"].format(status=run.status))
+        self._refuse("submit_tool_outputs", status=run.status)
+        step = run.step
+        if step is None:  # a paused run always has its step: a broken invariant, not a refusal
+            raise SimError(f"run {run.id} is {run.status!r} without a step waiting for outputs")
         if not isinstance(tool_outputs, list):
             raise _bad("tool_outputs", "Invalid type for 'tool_outputs': expected an array.")
         got: list[str] = []
@@ -879,9 +884,7 @@ class Simulator:
                 raise _bad(f"tool_outputs[{i}].output", f"Invalid type for 'tool_outputs[{i}].output': expected a string.")
             got.append(cid)
             outputs[cid] = out
-        expected = list(run.step.call_ids)
-        if len(got) != len(expected) or set(got) != set(expected):
-            raise APIError(400, spec.REFUSALS["submit_missing_calls"].format(expected=expected, got=got))
+        self._refuse("submit_tool_outputs", expected=list(step.call_ids), got=got)
         sink = self._sink(stream)
         try:
             self._engine.submit(run, outputs, sink)

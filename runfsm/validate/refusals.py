@@ -3,7 +3,7 @@
 A refusal is the server enforcing the lifecycle against the *client*: adding a
 message or a run while a run is active, submitting tool outputs to a run that is
 not waiting for them (or not for all of them), cancelling a finished run.  The
-message templates come from ``spec.REFUSALS``; each becomes a ``client.<key>``
+message templates come from ``spec.REFUSAL_ROWS``; each becomes a ``client.<key>``
 finding that names the run, so a log shows which client step broke the rules.
 """
 
@@ -18,14 +18,7 @@ from .findings import ERROR, Finding
 
 __all__ = ["match_refusal", "refusal_finding"]
 
-# What the client did, per refusal (keys of spec.REFUSALS); a new key gets the generic text.
-_DID = {
-    "thread_locked_message": "added a message to a thread whose run was still active",
-    "thread_locked_run": "started a run on a thread whose run was still active",
-    "submit_wrong_status": "submitted tool outputs to a run that was not waiting for them",
-    "submit_missing_calls": "submitted tool outputs for only some of the pending calls",
-    "cancel_terminal": "cancelled a run that had already ended",
-}
+_DID = {r.key: r.client_did for r in spec.REFUSAL_ROWS}
 _RUN_IN_PATH = re.compile(r"/runs/([^/]+)")
 _THREAD_IN_PATH = re.compile(r"/threads/([^/]+)")
 
@@ -39,7 +32,7 @@ def _compile(template: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     return re.compile(pattern + r"\Z"), prefix
 
 
-_TEMPLATES = {key: _compile(t) for key, t in spec.REFUSALS.items()}
+_TEMPLATES = {r.key: _compile(r.template) for r in spec.REFUSAL_ROWS}
 
 
 def match_refusal(message: str) -> tuple[str, dict[str, str]] | None:
