@@ -1,6 +1,6 @@
-"""Compile the rows of :mod:`runfsm.spec` into checked, precomputed lookup tables.
+"""Compile a protocol's rows (:mod:`runfsm.spec`, or any :class:`~runfsm.spec.Protocol`) into lookup tables.
 
-A :class:`Lifecycle` is built once per object kind and API version.  Building it
+A :class:`Lifecycle` is built once per object kind, version and period.  Building it
 runs the definition checks (unknown names, unreachable statuses, trap statuses,
 exits from terminal statuses, duplicate triggers, unknown actors or grades) and
 then freezes every query into a frozenset or dict, so each query afterwards is a
@@ -14,13 +14,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
-from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import spec
 from .errors import IllegalTransition, SpecError, UnknownStatus
 
-__all__ = ["Lifecycle", "Period", "Profile", "Transition", "as_of_day", "periods", "profile", "profile_at"]
+__all__ = ["Lifecycle", "Period", "Profile", "Transition", "as_of_day", "compile_protocol", "periods", "profile",
+           "profile_at"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -53,7 +53,7 @@ def day_seconds(day: str) -> int:
     return (date.fromisoformat(day).toordinal() - _EPOCH_ORDINAL) * 86400
 
 
-def parse_held(held: str) -> tuple[str | None, str | None, str | None]:
+def parse_held(held: str, versions: Sequence[str] = spec.VERSIONS) -> tuple[str | None, str | None, str | None]:
     """``"[version: ]START..END"`` -> (version it restricts or None, start or None, end or None).
 
     Raises :class:`ValueError` naming what is wrong."""
@@ -63,8 +63,8 @@ def parse_held(held: str) -> tuple[str | None, str | None, str | None]:
         return None, None, None
     if ":" in text:
         version, _, text = (part.strip() for part in text.partition(":"))
-        if version not in spec.VERSIONS:
-            raise ValueError(f"names unknown version {version!r} (known: {', '.join(spec.VERSIONS)})")
+        if version not in versions:
+            raise ValueError(f"names unknown version {version!r} (known: {', '.join(versions)})")
     start, dots, end = text.partition("..")
     if not dots:
         raise ValueError("is not START..END (either side may be empty)")
@@ -86,13 +86,13 @@ def _valid_day(day: str) -> bool:
     return True
 
 
-def _holds(since: str, held: str, version: str, period: Period) -> bool:
+def _holds(since: str, held: str, version: str, period: Period, versions: Sequence[str] = spec.VERSIONS) -> bool:
     """Is a row (introduced in ``since``, held over ``held``) in force in ``version`` over ``period``?"""
-    if spec.VERSIONS.index(since) > spec.VERSIONS.index(version):
+    if versions.index(since) > versions.index(version):
         return False
     if not held:
         return True
-    only, start, end = parse_held(held)
+    only, start, end = parse_held(held, versions)
     if only is not None and only != version:
         return True
     return ((start is None or (period.start is not None and period.start >= start))
@@ -101,14 +101,14 @@ def _holds(since: str, held: str, version: str, period: Period) -> bool:
 
 def held_in(row: spec.StatusRow | spec.TransitionRow | spec.FieldRule, lc: Lifecycle) -> bool:
     """Is ``row`` in force in the version and period ``lc`` was compiled for?"""
-    return _holds(getattr(row, "since", "v1"), row.held, lc.version, lc.period)
+    return _holds(getattr(row, "since", lc.versions[0]), row.held, lc.version, lc.period, lc.versions)
 
 
-def _boundaries(helds: Iterable[str], version: str) -> list[str]:
+def _boundaries(helds: Iterable[str], version: str, versions: Sequence[str] = spec.VERSIONS) -> list[str]:
     days: set[str] = set()
     for held in helds:
         if held:
-            only, start, end = parse_held(held)
+            only, start, end = parse_held(held, versions)
             if only is None or only == version:
                 days.update(d for d in (start, end) if d is not None)
     return sorted(days)
@@ -175,22 +175,32 @@ class Lifecycle:
         transitions: Sequence[spec.TransitionRow],
         field_rules: Sequence[spec.FieldRule] = (),
         *,
-        version: str = spec.DEFAULT_VERSION,
+        version: str | None = None,
         period: Period | None = None,
+        versions: Sequence[str] = spec.VERSIONS,
+        label: str | None = None,
     ) -> None:
-        if version not in spec.VERSIONS:
-            raise SpecError(f"{kind}: unknown version {version!r}; known: {', '.join(spec.VERSIONS)}")
-        problems = self._check_rows(kind, version, statuses, transitions, field_rules)
+        versions = tuple(versions)
+        if not versions:
+            raise SpecError(f"{kind}: a lifecycle needs at least one version")
+        if version is None:
+            version = spec.DEFAULT_VERSION if versions == spec.VERSIONS else versions[-1]
+        if version not in versions:
+            raise SpecError(f"{kind}: unknown version {version!r}; known: {', '.join(versions)}")
+        problems = self._check_rows(kind, versions, statuses, transitions, field_rules)
         if problems:
             raise SpecError(f"{kind} lifecycle ({version}): " + "; ".join(problems))
         if period is None:  # the rules in force today: the last period the rows' dates make
             helds = [*(r.held for r in statuses), *(t.held for t in transitions), *(r.held for r in field_rules)]
-            period = _periods_of(_boundaries(helds, version))[-1]
-        rows = [r for r in statuses if _holds(r.since, r.held, version, period)]
-        edges = [t for t in transitions if _holds(t.since, t.held, version, period)]
-        field_rules = [r for r in field_rules if _holds("v1", r.held, version, period)]
+            period = _periods_of(_boundaries(helds, version, versions))[-1]
+        first = versions[0]
+        rows = [r for r in statuses if _holds(r.since, r.held, version, period, versions)]
+        edges = [t for t in transitions if _holds(t.since, t.held, version, period, versions)]
+        field_rules = [r for r in field_rules if _holds(first, r.held, version, period, versions)]
         self.kind = kind
+        self.label = label if label is not None else kind.replace("_", " ")
         self.version = version
+        self.versions = versions
         self.period = period
         self.order: tuple[str, ...] = tuple(r.status for r in rows)
         self.statuses: frozenset[str] = frozenset(self.order)
@@ -230,20 +240,20 @@ class Lifecycle:
 
     @staticmethod
     def _check_rows(
-        kind: str, version: str, statuses: Sequence[spec.StatusRow], transitions: Sequence[spec.TransitionRow],
-        field_rules: Sequence[spec.FieldRule],
+        kind: str, versions: Sequence[str], statuses: Sequence[spec.StatusRow],
+        transitions: Sequence[spec.TransitionRow], field_rules: Sequence[spec.FieldRule],
     ) -> list[str]:
         """Versions and dates of every row, checked before any row is filtered by them."""
         problems: list[str] = []
         for what, since, held in (
             *((f"status {r.status!r}", r.since, r.held) for r in statuses),
             *((f"transition {t.trigger}: {t.source} -> {t.dest}", t.since, t.held) for t in transitions),
-            *((f"field rule {r.code}", "v1", r.held) for r in field_rules),
+            *((f"field rule {r.code}", versions[0], r.held) for r in field_rules),
         ):
-            if since not in spec.VERSIONS:
+            if since not in versions:
                 problems.append(f"{what} has unknown version {since!r}")
             try:
-                parse_held(held)
+                parse_held(held, versions)
             except ValueError as exc:
                 problems.append(f"{what}: held {held!r} {exc}")
         return problems
@@ -390,17 +400,47 @@ class Lifecycle:
         return f"<Lifecycle {self.kind} {self._where()}: {len(self.order)} statuses, {len(self.transitions)} transitions>"
 
 
-class Profile(NamedTuple):
-    """The three lifecycles of one API version over one period, plus its version-specific domains."""
+class Profile:
+    """A protocol's lifecycles for one version over one period, plus its version-specific domains."""
 
-    version: str
-    run: Lifecycle
-    run_step: Lifecycle
-    message: Lifecycle
-    tool_call_types: tuple[str, ...]
-    period: Period = ALL_DATES
-    # event name -> the statuses its object may carry, where that is more than the one it names
-    event_aliases: Mapping[str, frozenset[str]] = {}
+    __slots__ = ("_kinds", "event_aliases", "lifecycles", "period", "protocol", "tool_call_types", "version")
+
+    def __init__(
+        self, protocol: spec.Protocol, version: str, lifecycles: Mapping[str, Lifecycle], *,
+        period: Period = ALL_DATES, tool_call_types: tuple[str, ...] = (),
+        event_aliases: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.version = version
+        self.lifecycles = dict(lifecycles)
+        self.period = period
+        self.tool_call_types = tool_call_types
+        # event name -> the statuses its object may carry, where that is more than the one it names
+        self.event_aliases: Mapping[str, frozenset[str]] = event_aliases or {}
+        self._kinds = ", ".join(self.lifecycles)
+
+    def replace(self, **lifecycles: Lifecycle) -> Profile:
+        """The same profile with some lifecycles swapped (by kind)."""
+        return Profile(self.protocol, self.version, {**self.lifecycles, **lifecycles}, period=self.period,
+                       tool_call_types=self.tool_call_types, event_aliases=self.event_aliases)
+
+    @property
+    def primary(self) -> Lifecycle:
+        """The lifecycle of the protocol's first object (the run)."""
+        return self.lifecycles[self.protocol.objects[0].kind]
+
+    # The Assistants protocol's objects, by name.
+    @property
+    def run(self) -> Lifecycle:
+        return self.lifecycle("run")
+
+    @property
+    def run_step(self) -> Lifecycle:
+        return self.lifecycle("run_step")
+
+    @property
+    def message(self) -> Lifecycle:
+        return self.lifecycle("message")
 
     @property
     def tool_names(self) -> dict[str, str]:
@@ -413,80 +453,82 @@ class Profile(NamedTuple):
         return self.period.end is None
 
     def lifecycle(self, kind: str) -> Lifecycle:
-        """The lifecycle for ``"run"``, ``"run_step"`` or ``"message"``."""
+        """The lifecycle of an object kind (``"run"``, ``"run_step"``, ``"message"`` for the Assistants)."""
         try:
-            return {"run": self.run, "run_step": self.run_step, "message": self.message}[kind]
+            return self.lifecycles[kind]
         except KeyError:
-            raise SpecError(f"unknown object kind {kind!r}; known: run, run_step, message") from None
+            raise SpecError(f"unknown object kind {kind!r}; known: {self._kinds}") from None
 
     def refusal(
         self, operation: str, *, thread_id: str | None = None, active_run_id: str | None = None,
         status: str | None = None, expected: Sequence[str] | None = None, got: Sequence[str] | None = None,
     ) -> tuple[str, str] | None:
-        """``(key, message)`` of the API's refusal of ``operation`` (``spec.REFUSAL_ROWS``), or None.
+        """``(key, message)`` of the API's refusal of ``operation`` (the protocol's refusal rows), or None.
 
-        The facts are what the server knows when the request arrives: the thread's
-        active run, the run's status, the pending and the submitted call ids; a row
-        whose fact is not given is skipped."""
-        for row in _refusal_rows(operation):
-            held = _CONDITIONS[row.refused_when](self.run, active_run_id, status, expected, got)
-            if held:
+        The facts are what the server knows when the request arrives: the container's
+        active primary object (the thread's run), the primary object's status, the
+        pending and the submitted call ids; a row whose fact is not given is skipped."""
+        primary = self.primary
+        for row in _refusal_rows(self.protocol, operation):
+            if _CONDITIONS[row.refused_when](primary, active_run_id, status, expected, got):
                 fields = {"thread_id": thread_id, "run_id": active_run_id, "status": status,
                           "expected": list(expected or ()), "got": list(got or ())}
                 return row.key, row.template.format(**fields)
         return None
 
     def event_names(self) -> dict[str, tuple[str, str]]:
-        """Every known stream event name -> (object kind, status or ``created``/``delta``)."""
+        """Every known stream event name -> (object kind, status or an extra name such as ``created``)."""
         out: dict[str, tuple[str, str]] = {}
-        for kind, prefix in spec.EVENT_PREFIXES.items():
-            for s in spec.EVENT_EXTRA[kind] + self.lifecycle(kind).order:
-                out[f"{prefix}.{s}"] = (kind, s)
+        for obj in self.protocol.objects:
+            if obj.event_prefix and obj.kind in self.lifecycles:
+                for s in obj.event_extra + self.lifecycles[obj.kind].order:
+                    out[f"{obj.event_prefix}.{s}"] = (obj.kind, s)
         return out
 
+    def __repr__(self) -> str:
+        return f"<Profile {self.protocol.name} {self.version}, {self.period.label}: {self._kinds}>"
 
-def _compile(version: str, period: Period) -> Profile:
-    def lc(kind: str, statuses: Sequence[spec.StatusRow], initial: str, transitions: Sequence[spec.TransitionRow],
-           rules: Sequence[spec.FieldRule]) -> Lifecycle:
-        return Lifecycle(kind, statuses, initial, transitions, rules, version=version, period=period)
 
-    _checked_refusals()
-    run = lc("run", spec.RUN_STATUSES, spec.RUN_INITIAL, spec.RUN_TRANSITIONS, spec.RUN_FIELD_RULES)
-    step = lc("run_step", spec.STEP_STATUSES, spec.STEP_INITIAL, spec.STEP_TRANSITIONS, spec.STEP_FIELD_RULES)
-    message = lc("message", spec.MESSAGE_STATUSES, spec.MESSAGE_INITIAL, spec.MESSAGE_TRANSITIONS,
-                 spec.MESSAGE_FIELD_RULES)
-    lifecycles = {"run": run, "run_step": step, "message": message}
+def _compile(protocol: spec.Protocol, version: str, period: Period) -> Profile:
+    _checked_refusals(protocol)
+    versions = protocol.versions
+    lifecycles = {
+        o.kind: Lifecycle(o.kind, o.statuses, o.initial, o.transitions, o.field_rules, version=version,
+                          period=period, versions=versions, label=o.label)
+        for o in protocol.objects
+    }
     aliases: dict[str, set[str]] = {}
     problems = []
-    for alias in spec.EVENT_ALIASES:
+    for alias in protocol.event_aliases:
         where = f"event alias {alias.kind}.{alias.named} -> {alias.status}"
         if alias.kind not in lifecycles:
             problems.append(f"{where} names unknown object kind {alias.kind!r}")
             continue
         try:
-            parse_held(alias.held)
+            parse_held(alias.held, versions)
         except ValueError as exc:
             problems.append(f"{where}: held {alias.held!r} {exc}")
             continue
         known = lifecycles[alias.kind].statuses
-        if alias.since not in spec.VERSIONS:
+        if alias.since not in versions:
             problems.append(f"{where} has unknown version {alias.since!r}")
             continue
-        if not _holds(alias.since, alias.held, version, period) or alias.status not in known:
+        if not _holds(alias.since, alias.held, version, period, versions) or alias.status not in known:
             continue  # not in force, or about a status this version does not have
         if alias.named not in known:
             problems.append(f"{where} names unknown status {alias.named!r}")
             continue
-        aliases.setdefault(f"{spec.EVENT_PREFIXES[alias.kind]}.{alias.named}", {alias.named}).add(alias.status)
+        prefix = protocol.object(alias.kind).event_prefix
+        aliases.setdefault(f"{prefix}.{alias.named}", {alias.named}).add(alias.status)
     if problems:
         raise SpecError(f"events ({version}, {period.label}): " + "; ".join(problems))
-    return Profile(version=version, run=run, run_step=step, message=message,
-                   tool_call_types=spec.TOOL_CALL_TYPES[version], period=period,
+    return Profile(protocol, version, lifecycles, period=period,
+                   tool_call_types=dict(protocol.tool_call_types).get(version, ()),
                    event_aliases={k: frozenset(v) for k, v in aliases.items()})
 
 
-# One question per spec.REFUSAL_CONDITIONS key, asked through the run lifecycle's status classes:
-# (run lifecycle, thread's active run id, run status, pending call ids, submitted call ids) -> holds?
+# One question per REFUSAL_CONDITIONS key, asked through the primary lifecycle's status classes:
+# (primary lifecycle, container's active object id, status, pending call ids, submitted call ids) -> holds?
 _CONDITIONS: dict[str, Callable[[Lifecycle, str | None, str | None, Sequence[str] | None, Sequence[str] | None],
                                 bool]] = {
     "thread_active": lambda lc, active, status, expected, got: active is not None,
@@ -498,21 +540,27 @@ _CONDITIONS: dict[str, Callable[[Lifecycle, str | None, str | None, Sequence[str
 _REFUSAL_FIELDS = frozenset({"thread_id", "run_id", "status", "expected", "got"})
 
 
-@cache
-def _refusal_rows(operation: str) -> tuple[spec.RefusalRow, ...]:
-    return tuple(r for r in _checked_refusals() if r.operation == operation)
+def _refusal_rows(protocol: spec.Protocol, operation: str) -> tuple[spec.RefusalRow, ...]:
+    cache = _cache_of(protocol)
+    key = ("refusals", operation)
+    rows = cache.get(key)
+    if rows is None:
+        rows = cache[key] = tuple(r for r in _checked_refusals(protocol) if r.operation == operation)
+    return rows  # type: ignore[return-value]
 
 
-@cache
-def _checked_refusals() -> tuple[spec.RefusalRow, ...]:
+def _checked_refusals(protocol: spec.Protocol) -> tuple[spec.RefusalRow, ...]:
     """The refusal rows, checked once: known conditions and grades, templates naming known facts, unique keys."""
+    cache = _cache_of(protocol)
+    if "checked refusals" in cache:
+        return protocol.refusals
     problems = []
     if set(_CONDITIONS) != set(spec.REFUSAL_CONDITIONS):
         problems.append(f"conditions without a question: {sorted(set(spec.REFUSAL_CONDITIONS) ^ set(_CONDITIONS))}")
-    keys = [r.key for r in spec.REFUSAL_ROWS]
+    keys = [r.key for r in protocol.refusals]
     for dup in sorted({k for k in keys if keys.count(k) > 1}):
         problems.append(f"refusal {dup!r} is declared twice")
-    for r in spec.REFUSAL_ROWS:
+    for r in protocol.refusals:
         if r.refused_when not in spec.REFUSAL_CONDITIONS:
             problems.append(f"refusal {r.key!r} names unknown condition {r.refused_when!r} "
                             f"(known: {', '.join(spec.REFUSAL_CONDITIONS)})")
@@ -523,56 +571,83 @@ def _checked_refusals() -> tuple[spec.RefusalRow, ...]:
         if not grades or grades - set(spec.EVIDENCE):
             problems.append(f"refusal {r.key!r} has unknown grade {r.evidence!r}")
     if problems:
-        raise SpecError("refusals: " + "; ".join(problems))
-    return spec.REFUSAL_ROWS
+        raise SpecError(f"{protocol.name} refusals: " + "; ".join(problems))
+    cache["checked refusals"] = True
+    return protocol.refusals
 
 
-def _check_version(version: str) -> None:
-    if version not in spec.VERSIONS:
-        raise SpecError(f"unknown API version {version!r}; known: {', '.join(spec.VERSIONS)}")
+# Compiled results per protocol, keyed by the protocol object itself (a protocol is a large nested
+# tuple: hashing it on every call would cost more than the lookup it saves).
+_CACHES: dict[int, tuple[spec.Protocol, dict[object, object]]] = {}
 
 
-_TABLES = (spec.RUN_STATUSES, spec.RUN_TRANSITIONS, spec.RUN_FIELD_RULES, spec.STEP_STATUSES,
-           spec.STEP_TRANSITIONS, spec.STEP_FIELD_RULES, spec.MESSAGE_STATUSES, spec.MESSAGE_TRANSITIONS,
-           spec.MESSAGE_FIELD_RULES, spec.EVENT_ALIASES)
+def _cache_of(protocol: spec.Protocol) -> dict[object, object]:
+    entry = _CACHES.get(id(protocol))
+    if entry is None or entry[0] is not protocol:
+        entry = _CACHES[id(protocol)] = (protocol, {})
+    return entry[1]
 
 
-@cache
-def _spans(version: str) -> tuple[Period, ...]:
+def _check_version(protocol: spec.Protocol, version: str) -> None:
+    if version not in protocol.versions:
+        raise SpecError(f"unknown API version {version!r} of {protocol.name}; known: {', '.join(protocol.versions)}")
+
+
+def _spans(protocol: spec.Protocol, version: str) -> tuple[Period, ...]:
     """The periods of ``version``: from its first day, split where the rows in force change."""
-    _check_version(version)
-    first = spec.VERSION_FIRST_DAY[version]
+    cache = _cache_of(protocol)
+    key = ("spans", version)
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[return-value]
+    _check_version(protocol, version)
+    versions = protocol.versions
+    tables: list[tuple[Any, ...]] = [t for o in protocol.objects for t in (o.statuses, o.transitions, o.field_rules)]
+    tables.append(protocol.event_aliases)
+    first = dict(protocol.first_day).get(version)
     try:
-        days = [first, *(d for d in _boundaries((r.held for t in _TABLES for r in t), version) if d > first)]
+        found_days = _boundaries((r.held for t in tables for r in t), version, versions)
     except ValueError as exc:
         raise SpecError(f"a row's held dates {exc}") from None
+    days = [first, *(d for d in found_days if d > first)] if first is not None else found_days
 
     def in_force(period: Period) -> tuple[tuple[object, ...], ...]:
-        return tuple(tuple(r for r in table if _holds(getattr(r, "since", "v1"), r.held, version, period))
-                     for table in _TABLES)
+        return tuple(tuple(r for r in table
+                           if _holds(getattr(r, "since", versions[0]), r.held, version, period, versions))
+                     for table in tables)
 
     out: list[Period] = []
-    for period in _periods_of(days)[1:]:  # from the version's first day
+    for period in _periods_of(days)[1 if first is not None else 0:]:  # from the version's first day
         if out and in_force(out[-1]) == in_force(period):  # a date that changes nothing in this version
             out[-1] = Period(out[-1].start, period.end)
         else:
             out.append(period)
-    return tuple(out)
+    cache[key] = spans = tuple(out)
+    return spans
 
 
-@cache
-def _compiled(version: str, period: Period) -> Profile:
-    return _compile(version, period)
+def _compiled(protocol: spec.Protocol, version: str, period: Period) -> Profile:
+    cache = _cache_of(protocol)
+    key = ("profile", version, period)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _compile(protocol, version, period)
+    return found  # type: ignore[return-value]
 
 
-def periods(version: str = spec.DEFAULT_VERSION) -> tuple[Profile, ...]:
-    """The compiled rules of API ``version``, one profile per period the spec's dates make, oldest first."""
-    return tuple(_compiled(version, p) for p in _spans(version))
+def _starts(protocol: spec.Protocol, version: str) -> tuple[float, ...]:
+    cache = _cache_of(protocol)
+    key = ("starts", version)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = tuple(p.start_seconds for p in _spans(protocol, version))
+    return found  # type: ignore[return-value]
 
 
-@cache
-def _starts(version: str) -> tuple[float, ...]:
-    return tuple(p.start_seconds for p in _spans(version))
+def periods(version: str | None = None, protocol: spec.Protocol = spec.PROTOCOL) -> tuple[Profile, ...]:
+    """The compiled rules of ``version``, one profile per period the protocol's dates make, oldest first."""
+    version = protocol.default_version if version is None else version
+    return tuple(_compiled(protocol, version, p) for p in _spans(protocol, version))
 
 
 def as_of_day(value: object) -> str:
@@ -594,30 +669,39 @@ def as_of_day(value: object) -> str:
     raise ValueError(f"as_of takes a day as YYYY-MM-DD, a date or Unix seconds, not {shown}")
 
 
-@cache
-def _first_second(version: str) -> int:
-    return day_seconds(spec.VERSION_FIRST_DAY[version])
 
 
-def profile_at(version: str, seconds: float) -> Profile:
+def profile_at(version: str, seconds: float, protocol: spec.Protocol = spec.PROTOCOL) -> Profile:
     """The rules of ``version`` in force at Unix time ``seconds``.
 
     Today's rules for a time before the version was first served: such a stamp is
     no recording of it (see ``spec.VERSION_FIRST_DAY``)."""
-    spans = _spans(version)
-    if len(spans) == 1 or seconds < _first_second(version) or seconds != seconds:
-        return _compiled(version, spans[-1])
-    return _compiled(version, spans[bisect_right(_starts(version), seconds) - 1])
+    spans = _spans(protocol, version)
+    first = dict(protocol.first_day).get(version)
+    if len(spans) == 1 or seconds != seconds or (first is not None and seconds < day_seconds(first)):
+        return _compiled(protocol, version, spans[-1])
+    return _compiled(protocol, version, spans[bisect_right(_starts(protocol, version), seconds) - 1])
 
 
-def profile(version: str = spec.DEFAULT_VERSION, as_of: object = None) -> Profile:
-    """The compiled lifecycles for API ``version`` (``"v2"``, the default, or ``"v1"``).
+def profile(version: str | None = None, as_of: object = None, protocol: spec.Protocol = spec.PROTOCOL) -> Profile:
+    """The compiled lifecycles for ``version`` of a protocol (the Assistants by default: ``"v2"`` or ``"v1"``).
 
     The rules in force today, or on the day ``as_of`` (see :func:`as_of_day`)."""
+    version = protocol.default_version if version is None else version
     if as_of is None:
-        return _compiled(version, _spans(version)[-1])
+        return _compiled(protocol, version, _spans(protocol, version)[-1])
     day = as_of_day(as_of)
-    if day < spec.VERSION_FIRST_DAY[version]:
-        raise ValueError(f"API {version} was first served on {spec.VERSION_FIRST_DAY[version]}; "
-                         f"there are no rules of it as of {day}")
-    return profile_at(version, day_seconds(day))
+    first = dict(protocol.first_day).get(version)
+    _check_version(protocol, version)
+    if first is not None and day < first:
+        raise ValueError(f"API {version} was first served on {first}; there are no rules of it as of {day}")
+    return profile_at(version, day_seconds(day), protocol)
+
+
+def compile_protocol(protocol: spec.Protocol, version: str | None = None, as_of: object = None) -> Profile:
+    """Check and compile any protocol (a :class:`~runfsm.spec.Protocol` value): :func:`profile` for it."""
+    if not isinstance(protocol, spec.Protocol):
+        raise SpecError(f"compile_protocol takes a runfsm.spec.Protocol, not {type(protocol).__name__}")
+    if not protocol.objects:
+        raise SpecError(f"protocol {protocol.name!r} declares no objects")
+    return profile(version, as_of, protocol)

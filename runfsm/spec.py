@@ -33,68 +33,35 @@ and the docs) is derived from the compiled tables.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ._rows import (
+    ACTIVE,
+    ACTORS,
+    EVIDENCE,
+    PAUSED,
+    REFUSAL_CONDITIONS,
+    TERMINAL,
+    EventAlias,
+    FieldRule,
+    ObjectSpec,
+    Protocol,
+    RefusalRow,
+    StatusRow,
+    TransitionRow,
+)
 
-# --- vocabulary ----------------------------------------------------------------
+__all__ = [  # the row types and vocabulary come from the engine; the tables below are this protocol's
+    "ACTIVE", "ACTORS", "EVIDENCE", "PAUSED", "PROTOCOL", "REFUSAL_CONDITIONS", "TERMINAL", "EventAlias",
+    "FieldRule", "ObjectSpec", "Protocol", "RefusalRow", "StatusRow", "TransitionRow",
+]
 
-ACTORS = ("client", "server", "clock")
-EVIDENCE = ("doc", "wire", "inferred")
+# --- versions ----------------------------------------------------------------------
+
 VERSIONS = ("v1", "v2")
 DEFAULT_VERSION = "v2"
 # The first day each version was served (doc: launch announcements).  An object stamped
 # before it is no recording of that version (a hand-written or synthetic trace): it is
 # judged by today's rules, not by the rules of a day the version did not exist (section 7).
 VERSION_FIRST_DAY = {"v1": "2023-11-06", "v2": "2024-04-17"}
-
-# Status classes.  "active" statuses of a run lock its thread (section 5);
-# "paused" means the client must act; "terminal" statuses are absorbing.
-ACTIVE = "active"
-PAUSED = "active paused"
-TERMINAL = "terminal"
-
-
-class StatusRow(NamedTuple):
-    status: str
-    klass: str  # ACTIVE, PAUSED or TERMINAL
-    since: str = "v1"
-    held: str = ""  # "" (throughout) or "[version: ]START..END"
-
-
-class TransitionRow(NamedTuple):
-    trigger: str
-    source: str
-    dest: str
-    actor: str
-    evidence: str  # space separated grades, e.g. "doc wire"
-    source_ref: str
-    since: str = "v1"
-    held: str = ""
-
-
-class FieldRule(NamedTuple):
-    """``field`` must be non-null in ``statuses`` (``set``), null outside them
-    (``null_outside``), both (``exactly``) or null in them (``null``)."""
-
-    code: str
-    field: str
-    kind: str  # "exactly" | "set" | "null_outside" | "null"
-    statuses: tuple[str, ...]
-    evidence: str
-    disputed: bool
-    why: str
-    held: str = ""
-
-
-class EventAlias(NamedTuple):
-    """For a while, the event named for ``named`` also carried objects in ``status``."""
-
-    kind: str
-    named: str
-    status: str
-    evidence: str
-    source_ref: str
-    since: str
-    held: str
 
 
 # --- 1. Run statuses --------------------------------------------------------------
@@ -252,27 +219,6 @@ RUN_KEYS = (
 
 # --- 5. Thread lock and refusals (HTTP 400, invalid_request_error) -----------------
 
-class RefusalRow(NamedTuple):
-    """The API refuses ``operation`` with HTTP 400 and ``template`` when ``refused_when`` holds."""
-
-    key: str
-    operation: str
-    refused_when: str  # a key of REFUSAL_CONDITIONS
-    template: str
-    client_did: str  # what the client did, as a finding names it
-    evidence: str
-    source_ref: str
-
-
-# What a refusal may depend on, asked of the request's thread and run through the compiled
-# status classes, so the rows hold for any lifecycle that has active, paused and terminal statuses.
-REFUSAL_CONDITIONS = {
-    "thread_active": "the thread has a run in an active status",
-    "run_not_paused": "the run is not in a paused status",
-    "run_terminal": "the run is in a terminal status",
-    "calls_not_covered": "the outputs do not cover exactly the pending call ids",
-}
-
 # Rows of one operation are tried in order: the first that holds is the refusal.
 REFUSAL_ROWS = (
     #          key                      operation              refused when         template                                                       client did                                                       evidence    source reference
@@ -297,3 +243,23 @@ EVENT_ALIASES = (
 EVENT_THREAD_CREATED = "thread.created"
 EVENT_ERROR = "error"
 EVENT_DONE = "done"
+
+
+# --- the protocol, as one value -------------------------------------------------------
+
+PROTOCOL = Protocol(
+    name="assistants",
+    objects=(
+        ObjectSpec("run", "run", OBJECT_TYPES["run"], RUN_STATUSES, RUN_INITIAL, RUN_TRANSITIONS,
+                   RUN_FIELD_RULES, EVENT_PREFIXES["run"], EVENT_EXTRA["run"]),
+        ObjectSpec("run_step", "run step", OBJECT_TYPES["run_step"], STEP_STATUSES, STEP_INITIAL, STEP_TRANSITIONS,
+                   STEP_FIELD_RULES, EVENT_PREFIXES["run_step"], EVENT_EXTRA["run_step"]),
+        ObjectSpec("message", "message", OBJECT_TYPES["message"], MESSAGE_STATUSES, MESSAGE_INITIAL,
+                   MESSAGE_TRANSITIONS, MESSAGE_FIELD_RULES, EVENT_PREFIXES["message"], EVENT_EXTRA["message"]),
+    ),
+    versions=VERSIONS,
+    first_day=tuple(VERSION_FIRST_DAY.items()),
+    refusals=REFUSAL_ROWS,
+    event_aliases=EVENT_ALIASES,
+    tool_call_types=tuple(TOOL_CALL_TYPES.items()),
+)

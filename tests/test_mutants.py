@@ -43,9 +43,7 @@ def mutant(kind: str, *, statuses: Any = None, transitions: Any = None, rules: A
     lc = Lifecycle(kind, tuple(statuses if statuses is not None else rows), initial,
                    tuple(transitions if transitions is not None else edges),
                    tuple(rules if rules is not None else field_rules), version="v2")
-    base = profile("v2")
-    parts = {"run": base.run, "run_step": base.run_step, "message": base.message, kind: lc}
-    return Profile("v2", parts["run"], parts["run_step"], parts["message"], base.tool_call_types)
+    return profile("v2").replace(**{kind: lc})
 
 
 # --- the mutants -----------------------------------------------------------------------------

@@ -294,17 +294,9 @@ def test_each_refusal_row_holds_exactly_when_its_condition_does() -> None:
     (lambda r: r._replace(template="Run {color} refused"), "formats unknown fields ['color']"),
     (lambda r: r._replace(evidence="rumour"), "unknown grade 'rumour'"),
 ])
-def test_a_bad_refusal_row_is_refused_when_the_spec_is_compiled(
-        monkeypatch: pytest.MonkeyPatch, change: object, complaint: str) -> None:
-    from runfsm import lifecycle
+def test_a_bad_refusal_row_is_refused_when_the_spec_is_compiled(change: object, complaint: str) -> None:
+    from runfsm.lifecycle import compile_protocol
 
     rows = (change(spec.REFUSAL_ROWS[0]), *spec.REFUSAL_ROWS[1:])  # type: ignore[operator]
-    monkeypatch.setattr(spec, "REFUSAL_ROWS", rows)
-    lifecycle._checked_refusals.cache_clear()
-    try:
-        with pytest.raises(runfsm.SpecError, match=re.escape(complaint)):
-            lifecycle._compile("v2", lifecycle.Period("2024-06-03", None))
-    finally:
-        monkeypatch.undo()
-        lifecycle._checked_refusals.cache_clear()
-        lifecycle._refusal_rows.cache_clear()
+    with pytest.raises(runfsm.SpecError, match=re.escape(complaint)):
+        compile_protocol(spec.PROTOCOL._replace(refusals=rows))
