@@ -267,7 +267,18 @@ def wire_objects(
     profile: Profile | None = None,
     sdk: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid runs, run steps or messages (``kind`` None: any of the three)."""
+    """Valid objects of each status: runs, run steps or messages (``kind`` None: any of the three).
+
+    With the ``profile`` of another protocol (:func:`~runfsm.lifecycle.compile_protocol`),
+    objects of its kinds: ``id``, ``object``, ``status``, ``created_at`` and every
+    field its rules govern, set or null as the status demands."""
+    if profile is not None and profile.protocol is not spec.PROTOCOL:
+        kinds = tuple(profile.lifecycles)
+        if kind is not None and kind not in kinds:
+            raise SpecError(f"unknown object kind {kind!r}; known: {', '.join(kinds)}")
+        if sdk:
+            raise SpecError(f"sdk=True builds the openai SDK's models, which {profile.protocol.name} objects have not")
+        return st.one_of(*(_plain_objects(profile, k, status) for k in ((kind,) if kind else kinds)))
     makers: dict[str, Callable[[], st.SearchStrategy[dict[str, Any]]]] = {
         "run": lambda: runs(status, version=version, profile=profile),
         "run_step": lambda: run_steps(status, version=version, profile=profile),
@@ -279,6 +290,28 @@ def wire_objects(
         return sdk_objects(makers[kind]()) if sdk else makers[kind]()
     chosen = st.one_of(*(makers[k]() for k in KINDS))
     return sdk_objects(chosen) if sdk else chosen
+
+
+def _plain_objects(prof: Profile, kind: str, status: str | None) -> st.SearchStrategy[dict[str, Any]]:
+    """Objects of a kind the protocol declares, built from its declaration alone."""
+    lc = prof.lifecycle(kind)
+    _check_status(lc, status)
+    object_type = prof.protocol.object(kind).object_type
+    fields = tuple(_governed_fields(lc, kind))
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        s = status if status is not None else draw(st.sampled_from(lc.order))
+        created = _BASE_TIME + draw(st.integers(0, 10**7))
+        obj: dict[str, Any] = {"id": f"{kind}_{_token(draw)}", "object": object_type, "created_at": created,
+                               "status": s}
+        free = _free_flags(draw, lc, kind)
+        # timestamps never before created_at; other governed fields get a short token
+        values = {f: created + draw(st.integers(0, 600)) if f.endswith("_at") else _token(draw, 4) for f in fields}
+        _apply_rules(lc, kind, s, obj, values, free.__getitem__)
+        return obj
+
+    return build()
 
 
 # --- objects that break exactly one rule -------------------------------------------------

@@ -19,6 +19,7 @@ See ``docs/validate.md`` for every check, its code and its severity.
 
 from __future__ import annotations
 
+from ._generic import LifecycleTracker, validate_objects
 from .batch import validate_paths, validate_trace
 from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
 from .tracker import Tracker
@@ -29,8 +30,10 @@ __all__ = [
     "WARNING",
     "Finding",
     "InputError",
+    "LifecycleTracker",
     "Report",
     "Tracker",
+    "validate_objects",
     "validate_paths",
     "validate_trace",
 ]

@@ -84,13 +84,18 @@ def type_name(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
+_STR_KEYS = {"run": (THREAD_ID, ASSISTANT_ID), "run_step": (THREAD_ID, TYPE), "message": (THREAD_ID, RUN_ID)}
+_DICT_KEYS = {k: (REQUIRED_ACTION, LAST_ERROR, INCOMPLETE_DETAILS) + ((STEP_DETAILS,) if k == "run_step" else ())
+              for k in ("run", "run_step", "message")}
+
+
 class ObjectChecks:
     """The field rules, key rules, timestamp rules and value domains of one kind, compiled."""
 
     def __init__(self, profile: Profile, kind: str) -> None:
         lc: Lifecycle = profile.lifecycle(kind)
         self.kind = kind
-        self.label = KIND_LABEL[kind]
+        self.label = lc.label
         self.lifecycle = lc
         self.tool_call_types = frozenset(profile.tool_call_types)
         # field rules: status -> (fields that must be set, fields that must be null)
@@ -122,7 +127,7 @@ class ObjectChecks:
             stamps.extend(spec.RUN_TIMESTAMPS)
         else:
             stamps.append(CREATED_AT)
-            stamps.extend(r.field for r in _SPEC_RULES[kind] if r.field.endswith("_at"))
+            stamps.extend(r.field for r in profile.protocol.object(kind).field_rules if r.field.endswith("_at"))
             if kind == "run_step":
                 stamps.extend(spec.STEP_EXPIRY_KEYS)
         self.timestamps: tuple[str, ...] = tuple(dict.fromkeys(stamps))
@@ -133,10 +138,9 @@ class ObjectChecks:
             dropped = {r.field for r in spec.RUN_FIELD_RULES} - {r.field for r in lc.field_rules}
             self.required_keys = frozenset(k for k in spec.RUN_KEYS if k not in dropped)
         # the types of the other keys the checks read: a wrong type makes the object unreadable
-        self.str_keys: tuple[str, ...] = (THREAD_ID, ASSISTANT_ID) if kind == "run" else (
-            (THREAD_ID, TYPE) if kind == "run_step" else (THREAD_ID, RUN_ID))
-        self.dict_keys: tuple[str, ...] = (REQUIRED_ACTION, LAST_ERROR, INCOMPLETE_DETAILS) + (
-            (STEP_DETAILS,) if kind == "run_step" else ())
+        # (the Assistants objects' own keys; an object of another protocol is read by its rules alone)
+        self.str_keys: tuple[str, ...] = _STR_KEYS.get(kind, ())
+        self.dict_keys: tuple[str, ...] = _DICT_KEYS.get(kind, ())
         self.status_required = kind != "message"  # messages from create/retrieve/list carry no status
         self.is_step = kind == "run_step"
         self.deadline_statuses = lc.active if kind == "run" else frozenset()

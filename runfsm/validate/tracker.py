@@ -54,6 +54,7 @@ from typing import Any
 
 from .. import spec
 from ..lifecycle import Lifecycle, Period, Profile, as_of_day, periods, profile, profile_at
+from ._moves import MoveRules
 from .checks import (
     ASSISTANT_ID,
     CREATED_AT,
@@ -130,7 +131,7 @@ class Rules:
         self.started_rule = frozenset(s for s, (must_set, _) in self.rc.rules.items() if STARTED_AT in must_set)
 
 
-class Tracker(StreamRules):
+class Tracker(StreamRules, MoveRules):
     """Check runs, run steps, messages and stream events one at a time, as they arrive.
 
     >>> t = Tracker()
@@ -748,84 +749,6 @@ class Tracker(StreamRules):
                        f"{', '.join(spec.RUN_IMMUTABLE_FIELDS)} never change across snapshots of one run",
                        state.id, "run", source, line, idx)
             setattr(state, field, new)
-
-    def _move(
-        self, lc: Lifecycle, kind: str, state: RunState | ObjState, new: str, local: str | None, concurrent: bool,
-        channel: object, source: str | None, line: int | None, idx: int,
-    ) -> bool:
-        """Check one observed status against what is known; apply it unless it is stale."""
-        old = state.status
-        legal = True
-        if local is not None and local != new:
-            legal = self._edge(lc, kind, state.id, local, new, source, line, idx)
-        if old is not None and old != new and old != local:
-            if lc.reachable(old, new, True):
-                pass
-            elif concurrent and lc.reachable(new, old, False):
-                return False
-            elif local is None or not lc.reachable(old, new, False):
-                legal = self._reach(lc, kind, state.id, old, new, source, line, idx) and legal
-        state.last_idx = idx
-        state.channel = channel
-        if old != new:
-            state.status = new
-            if old is not None and isinstance(state, RunState):
-                state.moves.append((old, new, legal))
-        return True
-
-    def _edge(
-        self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None, idx: int
-    ) -> bool:
-        """The stream view: ``src -> dst`` must be one transition."""
-        if lc.is_legal(src, dst, True):
-            return True
-        label = KIND_LABEL[kind]
-        if lc.is_legal(src, dst, False):
-            ref = lc.edges(src, dst)[0].source_ref
-            return self._inferred(kind, oid, f"{label} {oid}: {src!r} -> {dst!r} is an inferred transition ({ref})",
-                                  source, line, idx)
-        if src in lc.terminal:
-            return self._left_terminal(kind, oid, f"{label} {oid} left the terminal status {src!r} for {dst!r}",
-                                       source, line, idx)
-        legal = ", ".join(sorted(lc.next_statuses(src, self.strict)))
-        skip = " (a poller may see this, but a stream shows every change: a status was skipped)" \
-            if lc.reachable(src, dst, self.strict) else ""
-        self._emit(f"{kind}.illegal_transition", ERROR,
-                   f"{label} {oid}: {src!r} -> {dst!r} is not a transition{skip}; "
-                   f"legal from {src!r}: {legal} ({'strict' if self.strict else 'tolerant'} mode)",
-                   oid, kind, source, line, idx)
-        return False
-
-    def _reach(
-        self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None, idx: int
-    ) -> bool:
-        """The poll view: ``dst`` must be reachable from ``src``."""
-        label = KIND_LABEL[kind]
-        if lc.reachable(src, dst, False):
-            return self._inferred(
-                kind, oid, f"{label} {oid} went from {src!r} to {dst!r}, possible only through inferred transitions",
-                source, line, idx)
-        if src in lc.terminal:
-            return self._left_terminal(kind, oid, f"{label} {oid} was {src!r} and is now {dst!r}", source, line, idx)
-        reach = ", ".join(s for s in lc.order if s != src and lc.reachable(src, s, self.strict))
-        self._emit(f"{kind}.illegal_transition", ERROR,
-                   f"{label} {oid} went from {src!r} to {dst!r}, which no sequence of transitions allows; "
-                   f"reachable from {src!r}: {reach} ({'strict' if self.strict else 'tolerant'} mode)",
-                   oid, kind, source, line, idx)
-        return False
-
-    def _inferred(self, kind: str, oid: str, what: str, source: str | None, line: int | None, idx: int) -> bool:
-        """A move only inferred edges allow: info in tolerant mode (accepted), error in strict mode."""
-        self._emit(f"{kind}.inferred_transition", ERROR if self.strict else INFO,
-                   what + "; " + ("strict mode accepts only doc and wire edges" if self.strict
-                                  else "accepted in tolerant mode"),
-                   oid, kind, source, line, idx)
-        return not self.strict
-
-    def _left_terminal(self, kind: str, oid: str, what: str, source: str | None, line: int | None, idx: int) -> bool:
-        self._emit(f"{kind}.terminal_left", ERROR, what + "; terminal statuses are absorbing",
-                   oid, kind, source, line, idx)
-        return False
 
     def _thread_lock(self, state: RunState, source: str | None, line: int | None, idx: int) -> None:
         """Never two active runs on one thread (see the module docstring for the rule)."""

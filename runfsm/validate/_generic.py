@@ -1,0 +1,168 @@
+"""Validation of any protocol's objects: the checks every lifecycle shares, and nothing more.
+
+A :class:`LifecycleTracker` is built from a compiled profile of any
+:class:`~runfsm.spec.Protocol`.  It reads objects by their ``object`` type and
+checks what the declaration says: each status is one the kind has, each field
+rule of the status holds (:class:`~runfsm.validate.checks.ObjectChecks`), a
+polled status is reachable from the last one and a streamed one is one
+transition away from the last in its stream (:class:`~runfsm.validate._moves.MoveRules`,
+the same judgement the Assistants tracker makes), and an event's name agrees
+with the status its object carries.  Rules between objects (a thread lock, a
+step that ends with its run) belong to a protocol's own tracker, as
+:class:`~runfsm.validate.Tracker` is for the Assistants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..lifecycle import Profile, compile_protocol
+from ..spec import Protocol
+from ._moves import MoveRules
+from .checks import ObjectChecks
+from .findings import ERROR, WARNING, Finding, InputError, Report
+from .reader import coerce
+
+__all__ = ["LifecycleTracker", "validate_objects"]
+
+CREATED = "created"
+
+
+class _State:
+    __slots__ = ("channel", "history", "id", "last_idx", "moves", "status")
+
+    def __init__(self, oid: str) -> None:
+        self.id = oid
+        self.status: str | None = None
+        self.last_idx = -1
+        self.channel: object = None
+        self.history: list[str] = []
+        self.moves: list[tuple[str, str, bool]] = []
+
+
+class LifecycleTracker(MoveRules):
+    """Check the objects and stream events of any protocol as they arrive.
+
+    ``rules`` is a :class:`~runfsm.spec.Protocol` (compiled here, its default
+    version and today's rules unless ``version``/``as_of`` say otherwise) or a
+    compiled :class:`~runfsm.lifecycle.Profile`.  Findings accumulate in
+    :attr:`findings`; each ``feed*`` method also returns the ones it produced.
+    """
+
+    def __init__(self, rules: Protocol | Profile, *, strict: bool = False, version: str | None = None,
+                 as_of: object = None) -> None:
+        if not isinstance(strict, bool):
+            raise ValueError(f"LifecycleTracker(strict=...) takes True or False, not {strict!r}")
+        prof = rules if isinstance(rules, Profile) else compile_protocol(rules, version, as_of)
+        self.profile = prof
+        self.strict = strict
+        self.findings: list[Finding] = []
+        self._checks = {kind: ObjectChecks(prof, kind) for kind in prof.lifecycles}
+        self._kind_of = {o.object_type: o.kind for o in prof.protocol.objects if o.kind in prof.lifecycles}
+        self._events = prof.event_names()
+        self._states: dict[tuple[str, str], _State] = {}
+        self._streams: dict[object, dict[tuple[str, str], str]] = {}
+        self._count = 0
+        self._new: list[Finding] = []
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def feed(self, obj: object, *, source: str | None = None, line: int | None = None) -> list[Finding]:
+        """One polled object (a dict, JSON text or SDK model)."""
+        return self._take(obj, None, None, source, line)
+
+    def feed_event(self, name: str, data: object, *, stream: object = None, source: str | None = None,
+                   line: int | None = None) -> list[Finding]:
+        """One stream event; events of one ``stream`` are checked edge by edge."""
+        return self._take(data, name, stream, source, line)
+
+    def _take(self, obj: object, event: str | None, stream: object, source: str | None,
+              line: int | None) -> list[Finding]:
+        new: list[Finding] = []
+        self._new = new
+        idx = self._count
+        self._count += 1
+        try:
+            self._one(obj, event, stream, source, line, idx)
+        except InputError as exc:
+            new.append(exc.finding(idx))
+        self.findings.extend(new)
+        return new
+
+    def _one(self, obj: object, event: str | None, stream: object, source: str | None, line: int | None,
+             idx: int) -> None:
+        part: str | None = None
+        want_kind: str | None = None
+        if event is not None:
+            meta = self._events.get(event)
+            if meta is None:
+                self._emit("stream.unknown_event", WARNING, f"unknown event {event!r} (skipped)", None, "stream",
+                           source, line, idx)
+                return
+            want_kind, part = meta
+        value = coerce(obj, source=source, line=line)
+        if not isinstance(value, dict):
+            raise InputError(f"expected a JSON object, got {type(value).__name__}", source=source, line=line,
+                             code="input.type")
+        kind = self._kind_of.get(value.get("object"))  # type: ignore[arg-type]
+        if kind is None or (want_kind is not None and kind != want_kind):
+            known = ", ".join(repr(t) for t in self._kind_of)
+            raise InputError(f"an object of type {value.get('object')!r}"
+                             + (f" in event {event!r}" if event is not None else "")
+                             + f"; expected {known}", source=source, line=line, code="input.object")
+        checks = self._checks[kind]
+        lc = checks.lifecycle
+        oid, status, problems = checks.inspect(value, source, line, keys=False)
+        for p in problems:
+            self._new.append(Finding(p.code, p.severity, p.message, oid, kind, source, line, idx, p.rule))
+        if status is None or status not in lc.statuses:
+            return
+        local: str | None = None
+        if event is not None:
+            expected = lc.initial if part == CREATED else part
+            if expected in lc.statuses and status != expected and status not in self.profile.event_aliases.get(
+                    event, ()):
+                self._emit("stream.event_status", ERROR,
+                           f"event {event!r} carries {lc.label} {oid} in status {status!r}; the event name says "
+                           f"{expected!r}", oid, "stream", source, line, idx)
+            seen = self._streams.setdefault(stream, {})
+            local = seen.get((kind, oid))
+            seen[(kind, oid)] = status
+        state = self._states.get((kind, oid))
+        if state is None:
+            state = self._states[(kind, oid)] = _State(oid)
+        old = state.status
+        self._move(lc, kind, state, status, local, False, stream if event is not None else None, source, line, idx)
+        if state.status != old or not state.history:
+            state.history.append(status)
+
+    def _emit(
+        self, code: str, severity: str, message: str, oid: str | None, kind: str | None,
+        source: str | None, line: int | None, idx: int, rule: str | None = None,
+    ) -> None:
+        self._new.append(Finding(code, severity, message, oid, kind, source, line, idx, rule))
+
+    # -- reading back --------------------------------------------------------------------------
+
+    def history(self, kind: str, oid: str) -> list[str]:
+        """The statuses an object was seen in, in order (repeats collapsed)."""
+        state = self._states.get((kind, oid))
+        return list(state.history) if state is not None else []
+
+    def report(self) -> Report:
+        """Everything so far; histories are keyed ``"<kind> <id>"``."""
+        return Report.build(self.findings,
+                            {f"{k} {i}": list(s.history) for (k, i), s in self._states.items()},
+                            {f"{k} {i}": list(s.moves) for (k, i), s in self._states.items()},
+                            strict=self.strict, version=self.profile.version)
+
+
+def validate_objects(rules: Protocol | Profile, items: Any, *, strict: bool = False) -> Report:
+    """Check a whole trace of any protocol: objects, and ``(event, data)`` pairs (one stream)."""
+    tracker = LifecycleTracker(rules, strict=strict)
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            tracker.feed_event(item[0], item[1])
+        else:
+            tracker.feed(item)
+    return tracker.report()

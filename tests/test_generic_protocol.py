@@ -1,0 +1,201 @@
+"""One engine, many lifecycles: a protocol unrelated to the Assistants, declared here, in a test file.
+
+Nothing in runfsm knows of print jobs; the declaration below is all there is, and it gets its
+definition checks, validation (polls and streams), refusals, diagrams, strategies and
+exploration from the same engine the Assistants runs use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from runfsm import strategies as rs
+from runfsm._cover import cover
+from runfsm.diagrams import to_dot, to_mermaid
+from runfsm.errors import SpecError
+from runfsm.lifecycle import compile_protocol
+from runfsm.spec import (
+    ACTIVE,
+    PAUSED,
+    TERMINAL,
+    FieldRule,
+    ObjectSpec,
+    Protocol,
+    RefusalRow,
+    StatusRow,
+    TransitionRow,
+)
+from runfsm.validate import LifecycleTracker, validate_objects
+
+T = TransitionRow
+JOB = ObjectSpec(
+    kind="job",
+    label="print job",
+    object_type="print.job",
+    statuses=(
+        StatusRow("pending", ACTIVE),
+        StatusRow("printing", ACTIVE),
+        StatusRow("jammed", PAUSED),
+        StatusRow("done", TERMINAL),
+        StatusRow("cancelled", TERMINAL),
+    ),
+    initial="pending",
+    transitions=(
+        T("start", "pending", "printing", "server", "doc", "printer manual"),
+        T("jam", "printing", "jammed", "server", "doc", "printer manual"),
+        T("clear", "jammed", "printing", "client", "doc", "printer manual"),
+        T("finish", "printing", "done", "server", "doc", "printer manual"),
+        T("cancel", "pending", "cancelled", "client", "doc", "printer manual"),
+        T("cancel", "jammed", "cancelled", "client", "inferred", "operators do it"),
+    ),
+    field_rules=(
+        FieldRule("job.finished_at", "finished_at", "exactly", ("done",), "doc", False,
+                  "finished_at is set exactly when the job is done"),
+    ),
+    event_prefix="job",
+    event_extra=("created",),
+)
+PRINTER = Protocol(
+    name="printer",
+    objects=(JOB,),
+    refusals=(RefusalRow("cancel_finished", "cancel", "run_terminal", "Job in status {status} cannot be cancelled.",
+                         "cancelled a finished job", "doc", "printer manual"),),
+)
+PROFILE = compile_protocol(PRINTER)
+LC = PROFILE.primary
+
+
+def job(status: str, **fields: Any) -> dict[str, Any]:
+    return {"id": "job_1", "object": "print.job", "status": status, "created_at": 100,
+            "finished_at": 130 if status == "done" else None, **fields}
+
+
+# -- the definition, compiled and checked ------------------------------------------------------------
+
+def test_the_declaration_compiles_into_the_lookups_every_tool_uses() -> None:
+    assert LC.terminal == {"done", "cancelled"} and LC.paused == {"jammed"}
+    assert LC.reachable("pending", "done") and not LC.reachable("done", "pending")
+    assert LC.is_legal("jammed", "cancelled") and not LC.is_legal("jammed", "cancelled", strict=True)
+    assert PROFILE.event_names() == {f"job.{s}": ("job", s) for s in ("created", *LC.order)}
+    assert PROFILE.version == "v1" and PROFILE.period.label == "all dates"
+
+
+def test_a_broken_declaration_is_refused_with_every_problem_named() -> None:
+    trap = JOB._replace(transitions=JOB.transitions[:-2])  # pending and jammed lose their cancel edges
+    broken = JOB._replace(statuses=(*JOB.statuses, StatusRow("lost", ACTIVE)), transitions=(
+        *trap.transitions, T("fly", "pending", "moon", "robot", "rumour", "nowhere")))
+    with pytest.raises(SpecError) as info:
+        compile_protocol(PRINTER._replace(objects=(broken,)))
+    text = str(info.value)
+    for problem in ("unknown status 'moon'", "unknown actor 'robot'", "unknown grade 'rumour'"):
+        assert problem in text
+    with pytest.raises(SpecError, match="non-terminal status 'lost' has no way out"):
+        compile_protocol(PRINTER._replace(objects=(JOB._replace(statuses=(*JOB.statuses, StatusRow("lost", ACTIVE))),)))
+    with pytest.raises(SpecError, match="declares no objects"):
+        compile_protocol(PRINTER._replace(objects=()))
+
+
+def test_its_refusal_holds_exactly_in_terminal_statuses() -> None:
+    for status in LC.order:
+        hit = PROFILE.refusal("cancel", status=status)
+        assert (hit is not None) == (status in LC.terminal)
+    assert PROFILE.refusal("cancel", status="done") == ("cancel_finished", "Job in status done cannot be cancelled.")
+
+
+# -- validation --------------------------------------------------------------------------------------
+
+def test_polls_are_judged_by_reachability_and_streams_edge_by_edge() -> None:
+    ok = validate_objects(PRINTER, [job("pending"), job("done")])  # a poller may miss statuses
+    assert ok.ok and ok.findings == []
+    skipped = validate_objects(PRINTER, [("job.created", job("pending")), ("job.done", job("done"))])
+    assert skipped.codes() == ["job.illegal_transition"]
+    assert "a stream shows every change" in skipped.findings[0].message
+    back = validate_objects(PRINTER, [job("done"), job("printing")])
+    assert back.codes() == ["job.terminal_left"]
+
+
+def test_inferred_edges_are_info_when_tolerant_and_errors_when_strict() -> None:
+    trace = [job("jammed"), job("cancelled")]
+    assert [(f.code, f.severity) for f in validate_objects(PRINTER, trace).findings] == [
+        ("job.inferred_transition", "info")]
+    assert [(f.code, f.severity) for f in validate_objects(PRINTER, trace, strict=True).findings] == [
+        ("job.inferred_transition", "error")]
+
+
+def test_field_rules_event_names_and_unreadable_input_are_findings() -> None:
+    t = LifecycleTracker(PRINTER)
+    assert [f.code for f in t.feed(job("done", finished_at=None))] == ["job.field.finished_at"]
+    assert [f.code for f in t.feed(job("printing", id="job_2", finished_at=105))] == ["job.field.finished_at"]
+    assert [f.code for f in t.feed(job("done", id="job_6", finished_at=5))] == ["job.timestamp_order"]
+    assert [f.code for f in t.feed_event("job.printing", job("pending", id="job_3"))] == ["stream.event_status"]
+    assert [f.code for f in t.feed_event("job.melted", job("pending", id="job_4"))] == ["stream.unknown_event"]
+    assert [f.code for f in t.feed({"object": "thread.run", "id": "run_1", "status": "queued"})] == ["input.object"]
+    assert [f.code for f in t.feed(job("on_fire", id="job_5"))] == ["job.unknown_status"]
+    assert [f.code for f in t.feed("not json")] == ["input.json"]
+    assert t.history("job", "job_1") == ["done"]
+
+
+# -- diagrams ----------------------------------------------------------------------------------------
+
+def test_diagrams_draw_every_status_and_trigger() -> None:
+    dot, mermaid = to_dot(LC), to_mermaid(LC)
+    for status in LC.order:
+        assert status in dot and status in mermaid
+    for trigger in LC.triggers:
+        assert trigger in dot and trigger in mermaid
+
+
+# -- strategies: everything they draw, the validator accepts (or flags, when drawn illegal) -----------
+
+@given(rs.status_paths(lifecycle=LC, view="stream"))
+def test_legal_streams_validate_clean(path: tuple[str, ...]) -> None:
+    events = [("job.created", job(path[0]))] + [(f"job.{s}", job(s)) for s in path[1:]]
+    assert validate_objects(PRINTER, events).errors == []
+
+
+@given(rs.illegal_transitions(lifecycle=LC, view="stream"))
+def test_illegal_moves_are_flagged(pair: tuple[str, str]) -> None:
+    src, dst = pair
+    report = validate_objects(PRINTER, [("job.created", job(LC.initial))] * (src == LC.initial) +
+                              [(f"job.{src}", job(src)), (f"job.{dst}", job(dst))])
+    assert not report.ok
+
+
+@given(rs.wire_objects(profile=PROFILE))
+def test_wire_objects_of_every_status_validate_clean(obj: dict[str, Any]) -> None:
+    assert obj["object"] == "print.job" and obj["status"] in LC.statuses
+    assert validate_objects(PROFILE, [obj]).findings == []
+
+
+@given(st.data(), st.sampled_from(LC.order))
+def test_wire_objects_obey_the_field_rule(data: st.DataObject, status: str) -> None:
+    obj = data.draw(rs.wire_objects("job", status, profile=PROFILE))
+    assert obj["status"] == status and (obj["finished_at"] is not None) == (status == "done")
+
+
+# -- exploration -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_exploration_reaches_every_status_and_transition_by_the_shortest_trigger_paths(strict: bool) -> None:
+    plan = cover(LC, strict=strict)
+    edges = {(t.source, t.trigger) for t in LC.transitions if not (strict and t.inferred)}
+    assert set(plan.statuses) == set(LC.order)
+    assert set(plan.transitions) == edges
+    for (source, trigger), triggers in plan.transitions.items():
+        status = LC.initial
+        for name in triggers:  # every plan replays through the compiled lifecycle
+            status = LC.fire(status, name, strict=strict).dest
+        assert triggers[-1] == trigger and LC.fire(source, trigger, strict=strict)
+    assert plan.statuses["done"] == ("start", "finish")
+    assert plan.statuses["pending"] == ()
+    # each plan, played as a stream, is a trace the validator accepts
+    for triggers in plan.transitions.values():
+        status, events = LC.initial, [("job.created", job(LC.initial))]
+        for name in triggers:
+            status = LC.fire(status, name).dest
+            events.append((f"job.{status}", job(status)))
+        assert validate_objects(PRINTER, events, strict=strict).errors == []
