@@ -1,4 +1,33 @@
-"""What is checked in every state the explorer reaches."""
+"""What is checked in every state the explorer reaches.
+
+The lifecycle rules are the validator's: every state is handed to a
+:class:`~runfsm.validate.Tracker` judging by the explored model (:meth:`_Checker.oracle`):
+each run's history as one stream of run events (so every status change must be one
+legal edge, strict mode refusing inferred ones, and terminal statuses absorb), then
+list pages of the runs (one active run per thread), of each run's steps (one step at
+a time) and of its messages (none left open once their run ended, as the spec grades
+it).  Every object that changed is also fed to a tracker after its previous snapshot
+(:meth:`_Checker.validator`: field rules, terminal statuses of steps and messages).
+
+Deliberately independent of the validator, because it cannot know them from the
+objects alone:
+
+* the clock: clock edges only once the deadline passed, nothing but an expiry after
+  it, no active run outliving it, ``expires_at`` following the simulator's configured
+  deadline; and which actor moved (server and clock edges only while time passes,
+  client edges only during a client call);
+* the API's refusals, exactly when the spec says and in its words (:meth:`_Checker.refusal`);
+* the explorer's own record against the simulator's: the run created in the initial
+  status, its shown status the last of its history, history never rewritten nor
+  going back in time;
+* couplings the validator checks only inside streams, which the explorer does not
+  open: the paused run's tool step holding exactly its pending calls, steps ending
+  with their run, a message-creation step and its message ending together, a
+  message's ``incomplete_details`` naming the way its run ended.
+
+``tests/test_explore.py`` and ``tests/test_edges_exact.py`` plant simulator bugs
+that each of these, and the validator's part, must find.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +66,15 @@ class Violation(NamedTuple):
         return f"after {', '.join(map(str, self.path)) or '(setup)'}: {self.message}"
 
 
+# Findings of the oracle's tracker that are violations: the lifecycle rules.  Its other
+# findings (field rules) concern the stand-in snapshots of the history stream; the
+# objects themselves go through the validator as polled (``_Checker.validator``).
+_ORACLE_RULES = frozenset(
+    f"{kind}.{rule}" for kind in ("run", "run_step", "message")
+    for rule in ("illegal_transition", "terminal_left", "inferred_transition", "active_after_run_end")
+) | {"run.thread_locked", "run_step.parallel"}
+
+
 # --- invariants ----------------------------------------------------------------------------
 
 
@@ -54,6 +92,9 @@ class _Checker:
         step = prof.run_step
         self.step_done = step.by_trigger[(step.initial, "complete")].dest
         self.reason_trigger = {v: k for k, v in spec.MESSAGE_REASON_BY_TRIGGER.items()}
+        events = {part: name for name, (kind, part) in prof.event_names().items() if kind == "run"}
+        self.run_created = events["created"]
+        self.run_events = {s: events[s] for s in run.order}
 
     def refusal(self, move: Move, outcome: _Outcome, before: _Obs, world: _World) -> list[str]:
         """The API refuses exactly when the spec says, with the spec's words."""
@@ -101,16 +142,9 @@ class _Checker:
         return out
 
     def snapshot(self, obs: _Obs) -> list[str]:
-        """The invariants of one state: thread lock, single legal edges on time, deadlines, coupling."""
-        prof, out = self.prof, []
+        """The invariants of one state: the validator's lifecycle rules, then edges on time, deadlines, coupling."""
+        prof, out = self.prof, self.oracle(obs)
         run_lc = prof.run
-        by_thread: dict[str, list[str]] = {}
-        for r in obs.runs:
-            if r["status"] in run_lc.active:
-                by_thread.setdefault(r["thread_id"], []).append(r["id"])
-        for thread_id, ids in by_thread.items():
-            if len(ids) > 1:
-                out.append(f"thread lock: thread {thread_id} has {len(ids)} active runs ({', '.join(ids)})")
         for i, run in enumerate(obs.runs):
             rid, status = run["id"], run["status"]
             timeline = obs.timelines[i]
@@ -122,12 +156,9 @@ class _Checker:
             for (t0, a), (t1, b) in itertools.pairwise(timeline):
                 if t1 < t0:
                     out.append(f"run {rid}: time went backwards ({a} at {t0}, {b} at {t1})")
-                if a in run_lc.terminal:
-                    out.append(f"run {rid}: left terminal status {a!r} for {b!r}")
-                elif not run_lc.is_legal(a, b, self.strict):
-                    legal = ", ".join(sorted(run_lc.next_statuses(a, self.strict))) or "nothing"
-                    out.append(f"run {rid}: {a} -> {b} is not one legal edge (legal from {a}: {legal})")
-                elif (a, b) in self.clock_edges and t1 < deadline:
+                if not run_lc.is_legal(a, b, self.strict):
+                    continue  # the oracle reports it
+                if (a, b) in self.clock_edges and t1 < deadline:
                     out.append(f"run {rid}: {a} -> {b} (a clock edge) at {t1}, before the deadline {deadline}")
                 elif (a, b) not in self.clock_edges and t1 > deadline and a in self.expirable:
                     out.append(f"run {rid}: {a} -> {b} at {t1}, after the deadline {deadline} (it should have expired)")
@@ -142,23 +173,32 @@ class _Checker:
         return out
 
     def state(self, before: _Obs, after: _Obs) -> list[str]:
-        """:meth:`snapshot`, plus what may not change between two states (history, terminal statuses)."""
+        """:meth:`snapshot`, plus the run histories only ever growing (the validator judges steps and messages
+        leaving a terminal status, in :meth:`validator`)."""
         out = self.snapshot(after)
-        step_lc, msg_lc = self.prof.run_step, self.prof.message
         for i, old in enumerate(before.timelines):
             timeline = after.timelines[i]
             if timeline[: len(old)] != old:
                 out.append(f"run {after.runs[i]['id']}: its history was rewritten ({old} -> {timeline})")
-        for i, steps in enumerate(before.steps):
-            now_steps = {s["id"]: s for s in after.steps[i]}
-            for s in steps:
-                if s["status"] in step_lc.terminal and now_steps[s["id"]]["status"] != s["status"]:
-                    out.append(f"step {s['id']}: left terminal status {s['status']!r}")
-            now_msgs = {m["id"]: m for m in after.messages[i]}
-            for m in before.messages[i]:
-                if m["status"] in msg_lc.terminal and now_msgs[m["id"]]["status"] != m["status"]:
-                    out.append(f"message {m['id']}: left terminal status {m['status']!r}")
         return out
+
+    def oracle(self, obs: _Obs) -> list[str]:
+        """The lifecycle rules, judged by the validator: each run's history streamed, then the state listed."""
+        tracker = Tracker(strict=self.strict, model=self.prof)
+        names = self.run_events
+        for run, timeline in zip(obs.runs, obs.timelines, strict=True):
+            stream = run["id"]
+            tracker.begin_stream(stream)
+            # The history's statuses, each carried by the run as it is now (only its status is of interest).
+            tracker.feed_event(self.run_created, {**run, "status": timeline[0][1]}, stream=stream)
+            for _, status in timeline:
+                tracker.feed_event(names[status], {**run, "status": status}, stream=stream)
+            tracker.end_stream(stream)
+        tracker.feed({"object": "list", "data": list(obs.runs)})
+        for steps, msgs in zip(obs.steps, obs.messages, strict=True):
+            tracker.feed({"object": "list", "data": list(steps)})
+            tracker.feed({"object": "list", "data": list(msgs)})
+        return [f"validator: {f}" for f in tracker.findings if f.severity != "info" and f.code in _ORACLE_RULES]
 
     def actors(self, move: Move, before: _Obs, after: _Obs) -> list[str]:
         """Each run status change was made by the actor the spec names: the clock moving makes only server
@@ -182,10 +222,6 @@ class _Checker:
         run_lc, step_lc, msg_lc = prof.run, prof.run_step, prof.message
         rid, status = run["id"], run["status"]
         open_steps = [s for s in steps if s["status"] in step_lc.active]
-        if len(open_steps) > 1:
-            out.append(f"run {rid}: {len(open_steps)} steps in progress at once")
-        if status in run_lc.terminal and open_steps:
-            out.append(f"run {rid} is {status!r} but step {open_steps[0]['id']} is still {open_steps[0]['status']!r}")
         if status in run_lc.paused:
             calls = [c["id"] for c in run["required_action"][spec.REQUIRED_ACTION_TYPE]["tool_calls"]]
             if len(open_steps) != 1 or open_steps[0]["type"] != spec.STEP_TYPES[1]:
@@ -214,12 +250,7 @@ class _Checker:
                 if s["status"] in step_lc.active and m["status"] in msg_lc.terminal and \
                         status not in run_lc.terminal:
                     out.append(f"message {mid} ended {m['status']!r} while its step {s['id']} is still open")
-        # A message still being written when its run ended, although the message lifecycle has an
-        # edge for the way the run ended (v1 has none for an interrupted message).
-        ends = [t for t in triggers if (msg_lc.initial, t) in msg_lc.by_trigger]
         for m in msgs:
-            if m["status"] in msg_lc.active and status in run_lc.terminal and ends:
-                out.append(f"run {rid} is {status!r} but its message {m['id']} is still {m['status']!r}")
             details = m.get("incomplete_details")
             if details is not None and details.get("reason") not in reasons:
                 out.append(f"message {m['id']} is incomplete for {details.get('reason')!r}, but run {rid} "
@@ -258,7 +289,8 @@ def invariant_violations(sim: Simulator, *, model: Profile | None = None) -> lis
     deadline passed and nothing else after it; active runs keep their deadline;
     steps and messages coupled to their run (one step at a time, none open
     once the run ended, the paused run's tool step holding its pending calls,
-    messages ending with their step and for the run's reason).  Read without
-    tracing anything.
+    messages ending with their step and for the run's reason).  The lifecycle
+    rules among these are judged by the validator (see this module's docstring).
+    Read without tracing anything.
     """
     return _Checker(model or sim.profile, sim.config).snapshot(_observe_sim(sim))
