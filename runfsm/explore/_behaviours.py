@@ -1,4 +1,13 @@
-"""The catalogue of model behaviours the explorer creates runs with, and the tools each needs."""
+"""The catalogue of model behaviours the explorer creates runs with, and the tools each needs.
+
+It is not :func:`runfsm.testing.catalogue`, on purpose.  That one holds everything done
+to a run that a client does not control (one behaviour per error code, token budget and
+cancel source, server settings, another party's cancel) so that each is checked once.
+Here the client's own moves (cancel, submit, wait) are explored, and each behaviour
+multiplies the states searched: the catalogue is the few model scripts that, combined
+with those moves, reach every target.  Their names, texts and timings are written into
+the ``runfsm paths`` scenarios, so they stay as they are.
+"""
 
 from __future__ import annotations
 
