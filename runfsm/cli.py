@@ -19,7 +19,7 @@ COMMANDS = {
     "validate": ("runfsm.validate.cli", "check recorded runs, steps, messages and event streams"),
     "simulate": ("runfsm.sim.cli", "play a scenario (a file or a built-in one) in the simulator, print its timelines"),
     "diagram": ("runfsm.diagrams", "draw the lifecycle diagrams (DOT, SVG, PNG, Mermaid)"),
-    "paths": ("runfsm.explore", "print the shortest path to every status and transition as scenarios"),
+    "paths": ("runfsm.explore.cli", "print the shortest path to every status and transition as scenarios"),
     "check": ("runfsm.testing._cli", "run a client function against every behaviour of the lifecycle, print verdicts"),
 }
 

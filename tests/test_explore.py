@@ -143,7 +143,7 @@ def test_a_missing_thread_lock_is_found(monkeypatch: pytest.MonkeyPatch) -> None
         run.thread.active_run = None
 
     found = _violations(monkeypatch, Engine, "start_run", start_without_lock)
-    assert any("thread lock" in m for m in found)
+    assert any(m.startswith("validator:") and "run.thread_locked" in m for m in found)
     assert any("accepted, but the API refuses it" in m for m in found)
 
 
@@ -155,6 +155,32 @@ def test_a_missed_deadline_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_message_left_open_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     found = _violations(monkeypatch, Engine, "_end_message", lambda self, msg, trigger: None)
     assert any("still 'in_progress'" in m for m in found)
+    assert any(m.startswith("validator:") and "message.active_after_run_end" in m for m in found)
+
+
+def test_a_step_left_open_when_its_run_expires_is_found_by_the_validator(monkeypatch: pytest.MonkeyPatch) -> None:
+    def expire_leaving_the_step(self: Engine, run: Any, epoch: int) -> None:
+        if self._live(run, epoch, "expire"):
+            self._end_message(run.message, "expire")
+            self._move_run(run, "expire")
+
+    found = _violations(monkeypatch, Engine, "_on_expire", expire_leaving_the_step)
+    assert any(m.startswith("validator:") and "run_step.active_after_run_end" in m for m in found)
+
+
+def test_a_message_leaving_its_terminal_status_is_found_by_the_validator(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Wire.message
+
+    def message_reopened_later(self: Wire, m: Any, now: float, **kwargs: Any) -> dict[str, Any]:
+        out = original(self, m, now, **kwargs)
+        if out.get("status") == "completed" and out["completed_at"] < now:
+            out["status"] = "in_progress"
+        return out
+
+    monkeypatch.setattr(Wire, "message", message_reopened_later)
+    # a reply, then time passing in a second run: five moves
+    found = [v.message for v in explore("v2", inferred=False, depth=5, max_runs=2).violations]
+    assert any(m.startswith("validator:") and "message.terminal_left" in m for m in found)
 
 
 def test_a_wrong_field_is_found_by_the_validator(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -252,3 +252,20 @@ def test_a_bare_terminal_flag_flip_is_refused_when_the_lifecycle_is_built(kind: 
 def test_dropping_any_field_rule_is_caught(kind: str, code: str) -> None:
     rules = tuple(r for r in _SPEC[kind][3] if r.code != code)
     assert _fails("objects_validate", mutant(kind, rules=rules), kind=kind)
+
+
+def test_the_validator_judges_by_a_mutant_when_given_one() -> None:
+    # the explorer checks the simulator against a mutant through the validator: Tracker(model=...)
+    history = ["queued", "in_progress", "requires_action", "expired"]
+    run = {"object": "thread.run", "id": "run_1", "thread_id": "thread_1", "created_at": 1, "expires_at": 601}
+
+    def edge_errors(tracker: Tracker) -> list[str]:
+        tracker.feed_event("thread.run.created", {**run, "status": history[0]})
+        for status in history:
+            tracker.feed_event(f"thread.run.{status}", {**run, "status": status})
+        return [f.code for f in tracker.findings if f.code in ILLEGAL_CODES]
+
+    assert edge_errors(Tracker()) == []
+    assert edge_errors(Tracker(model=REMOVED_EDGE)) == ["run.illegal_transition"]
+    with pytest.raises(ValueError, match="as_of"):
+        Tracker(model=REMOVED_EDGE, as_of="2024-06-03")

@@ -21,6 +21,10 @@ Timings are chosen so that a client which reads a run before acting on it never
 races the server: the outside cancel of a paused run lands half a second after
 the run paused, before any poll can show the pause.  The Hypothesis mode
 (:func:`runfsm.testing.behaviour_variants`) varies every timing, races included.
+
+The explorer's :func:`runfsm.explore.behaviours` is a different, smaller list on
+purpose: there the client's moves are what is explored, and the few model scripts
+that reach every target with them keep the breadth-first search small.
 """
 
 from __future__ import annotations

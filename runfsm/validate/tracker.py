@@ -148,6 +148,9 @@ class Tracker(StreamRules, MoveRules):
     day, a date or Unix seconds) judges everything by one day's rules instead.
     ``keep_finished`` bounds memory in long sessions: beyond that many
     finished runs, the oldest is forgotten (with its steps and messages).
+    ``model`` judges everything by that compiled :class:`~runfsm.lifecycle.Profile`
+    instead of the spec's (how the explorer checks the simulator against a
+    modified lifecycle); it excludes ``as_of``.
     Findings accumulate in :attr:`findings` (clear that list at will); every
     ``feed*`` method also returns the findings it produced.
     """
@@ -160,6 +163,7 @@ class Tracker(StreamRules, MoveRules):
         keep_finished: int | None = None,
         history_limit: int = 1000,
         as_of: object = None,
+        model: Profile | None = None,
     ) -> None:
         if not isinstance(strict, bool):
             raise ValueError(f"Tracker(strict=...) takes True or False, not {short(strict)}")
@@ -169,6 +173,10 @@ class Tracker(StreamRules, MoveRules):
                              f"not {short(keep_finished)}")
         if isinstance(history_limit, bool) or not isinstance(history_limit, int) or history_limit < 1:
             raise ValueError(f"Tracker(history_limit=...) takes a number of moves >= 1, not {short(history_limit)}")
+        if model is not None and as_of is not None:
+            raise ValueError("Tracker(model=...) fixes the rules; it takes no as_of")
+        if model is not None:
+            version = model.version
         if as_of is not None:
             try:
                 as_of = as_of_day(as_of)
@@ -177,7 +185,7 @@ class Tracker(StreamRules, MoveRules):
         self.strict = strict
         self.version = version
         self.as_of: str | None = as_of
-        self.profile = prof = profile(version, as_of)
+        self.profile = prof = model if model is not None else profile(version, as_of)
         self.findings: list[Finding] = []
         self.keep_finished = keep_finished
         self.history_limit = history_limit
@@ -186,13 +194,13 @@ class Tracker(StreamRules, MoveRules):
         self._rules: dict[Period, Rules] = {}
         self._default = self._rules_of(prof)
         self._current: Rules = self._default
-        self._dated = as_of is None and len(periods(version)) > 1
+        self._dated = as_of is None and model is None and len(periods(version)) > 1
         self._today_from = prof.period.start_seconds
         self._use(self._default)
         self._period_runs: dict[str, int] = {}
         # every event name of the version, whatever the period (an object's period is known once it is read)
         self._events: dict[str, tuple[str, str]] = {}
-        for p in periods(version):
+        for p in periods(version) if model is None else (model,):
             self._events.update(p.event_names())
         self._event_list = sorted(self._events)
         self._runs: dict[str, RunState] = {}
