@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runfsm import strategies as rs
-from runfsm._cover import cover
 from runfsm.diagrams import to_dot, to_mermaid
 from runfsm.errors import SpecError
+from runfsm.explore import cover
 from runfsm.lifecycle import compile_protocol
 from runfsm.spec import (
     ACTIVE,

@@ -37,6 +37,7 @@ paths``).
 from __future__ import annotations
 
 from ._behaviours import Behaviour, behaviours, exploration_config, tools_for
+from ._cover import CoverPlan, cover
 from ._coverage import Coverage, Target, reached_targets, targets
 from ._invariants import Violation, invariant_violations
 from ._scenarios import scenario_files, scenario_text
@@ -46,12 +47,14 @@ from .cli import main
 
 __all__ = [
     "Behaviour",
+    "CoverPlan",
     "Coverage",
     "Exploration",
     "Move",
     "Target",
     "Violation",
     "behaviours",
+    "cover",
     "exploration_config",
     "explore",
     "invariant_violations",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
-from .lifecycle import Lifecycle
+from ..lifecycle import Lifecycle
 
 __all__ = ["CoverPlan", "cover"]
 
