@@ -34,7 +34,7 @@ GRADES = ("doc", "sdk", "inferred")
 """Evidence grades, strongest first."""
 
 PREFIX = re.compile(r"/api/projects/[^/]+")
-"""The path of a project endpoint (``https://<resource>.services.ai.azure.com/api/projects/<project>``);
+"""The path of a project endpoint (``https://{resource}.services.ai.azure.com/api/projects/{project}``);
 every operation's path follows it."""
 
 DEFAULT_API_VERSION = "v1"
@@ -64,7 +64,7 @@ class Fact:
 
 FACTS: tuple[Fact, ...] = (
     Fact("base URL", "https://api.openai.com/v1",
-         "the project endpoint https://<resource>.services.ai.azure.com/api/projects/<project>", "sdk",
+         "the project endpoint https://{resource}.services.ai.azure.com/api/projects/{project}", "sdk",
          "AgentsClient configuration docstring"),
     Fact("api-version", "none (the version is in the path)",
          "?api-version= on every request; default v1", "sdk", "every request builder in operations/_operations.py"),
@@ -100,8 +100,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("supported api-versions", "-", "v1, 2025-05-01, 2025-05-15-preview", "inferred",
          "the service's refusal quoted in Azure/azure-sdk-for-net issue 50120 (May 2025)"),
     Fact("unknown api-version", "-",
-         "HTTP 400, code UnsupportedApiVersionValue, \"Unsupported api version '<v>'. The supported versions "
-         "are '<v1>', ...\"", "inferred", "the same issue quotes the message and code; the body shape is Azure's "
+         "HTTP 400, code UnsupportedApiVersionValue, \"Unsupported api version '{v}'. The supported versions "
+         "are 'v1', ...\"", "inferred", "the same issue quotes the message and code; the body shape is Azure's "
          "usual {\"error\": {\"code\", \"message\"}}"),
     Fact("missing api-version", "-",
          "HTTP 400, code BadRequest, \"Missing required query parameter: api-version\"", "inferred",

@@ -141,3 +141,12 @@ def test_the_cli_reads_recordings_with_other_files_and_in_parallel(tmp_path: Pat
     text = out.getvalue()
     assert code == 2 and "client.cancel_terminal" in text and "input.recording" in text
     assert "Traceback" not in text
+
+
+def test_the_docs_table_is_the_profile_data() -> None:
+    from runfsm.azure_profile import FACTS, GRADES
+
+    doc = (Path(__file__).parents[1] / "docs" / "azure.md").read_text()
+    rows = [line for line in doc.splitlines() if line.startswith("| ") and line.count("`") == 2]
+    got = [(r.split(" | ")[0][2:], r.split("`")[1]) for r in rows if r.split("`")[1] in GRADES]
+    assert got == [(f.topic, f.grade) for f in FACTS]
