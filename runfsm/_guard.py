@@ -44,35 +44,19 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import itertools
-import threading
-import warnings
-import weakref
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from . import spec
-from .errors import MissingExtra, RunfsmError
-from .validate.findings import ERROR, WARNING, Finding, InputError
-from .validate.reader import SSEDecoder, loads
-from .validate.refusals import refusal_finding
+from ._guard_core import GUARDED_PATHS, GUARDS, POLICIES, REFUSAL_STATUS, Guard, GuardError, GuardWarning, Policy
+from .errors import MissingExtra
+from .validate.findings import Finding
+from .validate.reader import SSEDecoder
 from .validate.tracker import Tracker
 
 __all__ = ["POLICIES", "AsyncGuardTransport", "Guard", "GuardError", "GuardTransport", "GuardWarning", "guard",
            "tracker_of"]
-
-POLICIES = ("raise", "warn", "collect")
-"""The built-in policies: raise on errors, warn on errors and warnings, or only collect."""
-
-GUARDED_PATHS: tuple[str, ...] = ("/threads",)
-"""Requests whose URL path contains one of these are checked; everything else passes untouched."""
-
-REFUSAL_STATUS = 400
-"""The HTTP status of the API's lifecycle refusals (LIFECYCLE.md section 5)."""
-
-Policy = str | Callable[[list[Finding]], object]
-
 
 def _http_library() -> Any:
     """The HTTP library of the installed openai SDK (httpx2 for 3.x, httpx before)."""
@@ -87,86 +71,6 @@ def _http_library() -> Any:
 
 
 _HX: Any = _http_library()
-
-
-class GuardError(RunfsmError):
-    """A guarded client received something the lifecycle does not allow (policy ``"raise"``)."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        self.findings = list(findings)
-        first = self.findings[0] if self.findings else None
-        more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
-        text = f"{first.code}: {first.message}{more} [{first.where}]" if first else "lifecycle violation"
-        super().__init__(text)
-
-
-class GuardWarning(UserWarning):
-    """A guarded client received something the lifecycle does not allow (policy ``"warn"``)."""
-
-
-class Guard:
-    """What the transports of one guarded client share: the tracker, its lock and the policy."""
-
-    def __init__(self, tracker: Tracker, policy: Policy = "raise") -> None:
-        if not callable(policy) and policy not in POLICIES:
-            raise ValueError(f"unknown guard policy {policy!r}; known: {', '.join(POLICIES)} or a callable")
-        self.tracker = tracker
-        self.policy = policy
-        self.lock = threading.RLock()
-        self._ids = itertools.count()
-
-    @property
-    def findings(self) -> list[Finding]:
-        """Every finding so far."""
-        return self.tracker.findings
-
-    def mark(self) -> int:
-        """What has been received so far (taken when a request is sent)."""
-        with self.lock:
-            return self.tracker.mark()
-
-    def safely(self, work: Callable[[], list[Finding]]) -> list[Finding]:
-        """Run tracker work under the lock; a failure inside runfsm becomes a finding, never the SDK's problem."""
-        with self.lock:
-            try:
-                return work()
-            except Exception as exc:
-                finding = Finding("internal.error", ERROR, f"the guard failed on an answer ({type(exc).__name__}: "
-                                  f"{exc}); please report it", None, None, None, None, self.tracker.mark())
-                self.tracker.findings.append(finding)
-                return [finding]
-
-    def refusal(self, body: bytes, path: str, label: str) -> list[Finding]:
-        """Record a lifecycle refusal (HTTP 400) as a ``client.*`` finding (call under the lock)."""
-        try:
-            data = loads(body)
-        except InputError:
-            return []
-        finding = refusal_finding(data, path, source=label, index=self.tracker.mark())
-        if finding is None:
-            return []
-        self.tracker.findings.append(finding)
-        return [finding]
-
-    def stream_key(self) -> tuple[str, int]:
-        """A key for one streamed response."""
-        return ("guard", next(self._ids))
-
-    def apply(self, findings: list[Finding], *, may_raise: bool = True) -> None:
-        """Apply the policy to new findings (``may_raise=False`` while a response is being torn down)."""
-        if not findings:
-            return
-        policy = self.policy
-        if callable(policy):
-            policy(findings)
-        elif policy == "raise" and may_raise:
-            errors = [f for f in findings if f.severity == ERROR and f.code != "internal.error"]
-            if errors:
-                raise GuardError(errors)
-        elif policy == "warn":
-            for f in findings:
-                if f.severity in (ERROR, WARNING):
-                    warnings.warn(GuardWarning(str(f)), stacklevel=4)
 
 
 def _label(request: Any) -> str:
@@ -429,7 +333,7 @@ class AsyncGuardTransport(_Watch, _HX.AsyncBaseTransport):  # type: ignore[misc]
         await self.inner.__aexit__(*args)
 
 
-_GUARDS: weakref.WeakKeyDictionary[Any, Guard] = weakref.WeakKeyDictionary()
+_GUARDS = GUARDS
 
 
 def _http_client(client: Any) -> Any:
@@ -456,13 +360,19 @@ def guard(
 ) -> Any:
     """Check everything ``client`` receives from the run lifecycle; returns ``client`` itself.
 
-    ``client`` is an ``openai.OpenAI`` client or its HTTP client.  ``policy``
+    ``client`` is an ``openai.OpenAI`` client or its HTTP client, or an
+    ``azure.ai.agents`` ``AgentsClient`` (see :func:`runfsm.azure.guard`).  ``policy``
     is ``"raise"``, ``"warn"``, ``"collect"`` or a callable taking a list of
     findings.  Pass your own ``tracker`` to share one between clients (then
     ``strict``, ``version`` and ``keep_finished`` are its own); otherwise one is
     made that forgets all but the ``keep_finished`` most recent finished runs.
     Guarding a client twice replaces the policy and tracker.
     """
+    if type(client).__module__.startswith("azure."):  # an AgentsClient: guarded through its azure-core transport
+        from .azure import guard as azure_guard
+
+        return azure_guard(client, policy=policy, strict=strict, version=version, tracker=tracker,
+                           keep_finished=keep_finished)
     http = _http_client(client)
     g = Guard(tracker if tracker is not None else Tracker(strict, version, keep_finished=keep_finished), policy)
     wrap: Any = AsyncGuardTransport if isinstance(http, _HX.AsyncClient) else GuardTransport

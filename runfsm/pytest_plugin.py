@@ -13,6 +13,9 @@ Fixtures (function scope):
 ``runfsm_openai`` / ``runfsm_async_openai``
     An ``openai.OpenAI`` / ``openai.AsyncOpenAI`` whose requests the simulator
     answers in process (skipped when the ``openai`` extra is not installed).
+``runfsm_azure`` / ``runfsm_async_azure``
+    An ``azure.ai.agents`` ``AgentsClient`` (sync / async) answered by the
+    simulator, with sleeping advancing its clock for the test (``azure`` extra).
 
 Options per test, with the ``runfsm`` marker::
 
@@ -48,7 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .sim import Clock, Simulator
 
 __all__ = [
+    "runfsm_async_azure",
     "runfsm_async_openai",
+    "runfsm_azure",
     "runfsm_clock",
     "runfsm_openai",
     "runfsm_sim",
@@ -57,6 +62,7 @@ __all__ = [
 MARKER = "runfsm"
 OPTIONS = ("seed", "version", "start", "config", "script", "poll_interval", "strict", "behaviours")
 _MISSING_OPENAI = "the openai extra is not installed (pip install 'runfsm[openai]')"
+_MISSING_AZURE = "the azure extra is not installed (pip install 'runfsm[azure]')"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,6 +160,29 @@ def runfsm_async_openai(request: pytest.FixtureRequest, runfsm_sim: Simulator) -
     from .openai import async_client
 
     return async_client(runfsm_sim, poll_interval=_options(request).get("poll_interval", 1.0))
+
+
+def _azure_fixture(request: pytest.FixtureRequest, sim: Simulator, asynchronous: bool) -> Iterator[Any]:
+    pytest.importorskip("azure.ai.agents", reason=_MISSING_AZURE)
+    from .azure import async_client, client
+    from .testing._time import simulated_sleep
+
+    factory = async_client if asynchronous else client
+    agents = factory(sim, poll_interval=_options(request).get("poll_interval", 1.0))
+    with simulated_sleep(sim.advance):  # the SDK's polling helpers call time.sleep / asyncio.sleep themselves
+        yield agents
+
+
+@pytest.fixture
+def runfsm_azure(request: pytest.FixtureRequest, runfsm_sim: Simulator) -> Iterator[Any]:
+    """An ``azure.ai.agents.AgentsClient`` answered by ``runfsm_sim``; sleeping advances its clock during the test."""
+    yield from _azure_fixture(request, runfsm_sim, asynchronous=False)
+
+
+@pytest.fixture
+def runfsm_async_azure(request: pytest.FixtureRequest, runfsm_sim: Simulator) -> Iterator[Any]:
+    """The ``azure.ai.agents.aio.AgentsClient`` version of ``runfsm_azure``."""
+    yield from _azure_fixture(request, runfsm_sim, asynchronous=True)
 
 
 BEHAVIOUR_PARAMETER = "runfsm_behaviour"

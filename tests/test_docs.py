@@ -49,7 +49,7 @@ FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>```+)(?P<info>[^`]*)$")
 DIRECTIVE = re.compile(r"^<!--\s*docs-test:\s*(?P<verb>\w+)\s*(?P<arg>.*?)\s*-->\s*$")
 RAISES = re.compile(r"raises\s+(?P<name>[A-Za-z_][A-Za-z0-9_.]*)")
 BIN = Path(sys.executable).parent
-EXTRA_OF_MODULE = {"openai": "openai", "hypothesis": "testing", "pytest": "testing", "graphviz": "diagrams"}
+EXTRA_OF_MODULE = {"openai": "openai", "azure": "azure", "hypothesis": "testing", "pytest": "testing", "graphviz": "diagrams"}
 
 
 @dataclass

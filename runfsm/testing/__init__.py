@@ -21,6 +21,7 @@ from ..errors import ClientStuck
 from ._catalogue import UNREACHABLE, Behaviour, CheckError, catalogue, default_tools
 from ._check import PROVIDED, BehaviourCase, acheck_client, check_behaviour, check_client
 from ._report import FAILING, VERDICTS, ClientReport, Outcome
+from ._time import simulated_sleep
 
 if TYPE_CHECKING:
     from ._hypothesis import behaviour_variants, explore_client
@@ -43,6 +44,7 @@ __all__ = [
     "check_client",
     "default_tools",
     "explore_client",
+    "simulated_sleep",
 ]
 
 

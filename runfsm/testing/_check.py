@@ -63,9 +63,15 @@ class Options:
     wall_timeout: float | None = 10.0
     start: int = DEFAULT_START
     seed: int = 0
+    sdk: str = "openai"
 
     def describe(self) -> str:
-        return f"{self.version}, {'strict' if self.strict else 'tolerant'}"
+        sdk = "" if self.sdk == "openai" else f", {self.sdk} SDK"
+        return f"{self.version}, {'strict' if self.strict else 'tolerant'}{sdk}"
+
+
+SDKS = ("openai", "azure")
+"""The SDKs whose clients ``check_client(..., sdk=...)`` hands the function."""
 
 
 def options(**given: Any) -> Options:
@@ -74,6 +80,8 @@ def options(**given: Any) -> Options:
     unknown = sorted(set(given) - known)
     if unknown:
         raise CheckError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    if given.get("sdk", "openai") not in SDKS:
+        raise CheckError(f"sdk must be one of {', '.join(SDKS)}, got {given['sdk']!r}")
     if given.get("version", spec.DEFAULT_VERSION) not in spec.VERSIONS:
         raise CheckError(f"version must be one of {', '.join(spec.VERSIONS)}, got {given['version']!r}")
     raises = given.get("raises", ())
@@ -131,10 +139,8 @@ def _plan(fn: object) -> tuple[Callable[..., Any], list[str], bool]:
     for i, p in enumerate(params):
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
-        if p.name in PROVIDED:
+        if p.name in PROVIDED or (i == 0 and p.kind is not p.KEYWORD_ONLY):
             names.append(p.name)
-        elif i == 0 and p.kind is not p.KEYWORD_ONLY:
-            names.append("client")
         elif p.default is p.empty:
             raise CheckError(f"{getattr(fn, '__qualname__', fn)!s}: parameter {p.name!r} is not something runfsm can "
                              f"provide; it provides {', '.join(PROVIDED)} (the first parameter always gets the client)")
@@ -146,7 +152,10 @@ class _Case:
     """One behaviour's world: the simulator, the client, the outside party and what was seen."""
 
     def __init__(self, behaviour: Behaviour, opts: Options, *, asynchronous: bool) -> None:
-        from ..openai import async_client, client, router_of
+        if opts.sdk == "azure":
+            from ..azure import async_client, client, router_of
+        else:
+            from ..openai import async_client, client, router_of  # type: ignore[assignment]
 
         self.behaviour = behaviour
         self.opts = opts
@@ -160,7 +169,8 @@ class _Case:
         self._thread_id: str | None = None
         factory = async_client if asynchronous else client
         poll = behaviour.poll_interval if behaviour.poll_interval is not None else opts.poll_interval
-        self.client: Any = factory(sim, poll_interval=poll, poll_after_ms=opts.poll_after_ms)
+        extra = {"poll_after_ms": opts.poll_after_ms} if opts.sdk == "openai" else {}
+        self.client: Any = factory(sim, poll_interval=poll, **extra)
         self.router = router_of(self.client)
         self.router.calls = []
         self.notes: list[str] = []
@@ -176,10 +186,11 @@ class _Case:
 
     def arguments(self, names: Sequence[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in names:  # the thread is created only when asked for
-            out[name] = self.thread_id if name == "thread_id" else {
+        for name in names:  # the thread is created only when asked for; a first parameter of another name is the client
+            provided = name if name in PROVIDED else "client"
+            out[name] = self.thread_id if provided == "thread_id" else {
                 "client": self.client, "sim": self.sim, "assistant_id": self.assistant_id, "behaviour": self.behaviour,
-            }[name]
+            }[provided]
         return out
 
     # -- another party cancels --
@@ -375,7 +386,8 @@ def check_client(fn: Callable[..., Any], *, only: str | Sequence[str] | None = N
     """Run ``fn`` once per behaviour of the catalogue and judge each run; returns a :class:`ClientReport`.
 
     ``fn(client, ...)`` gets a real ``openai.OpenAI`` bound to a fresh simulator
-    (an ``openai.AsyncOpenAI`` if ``fn`` is a coroutine function), plus, by
+    (an ``openai.AsyncOpenAI`` if ``fn`` is a coroutine function; with ``sdk="azure"``
+    an ``AgentsClient``, sync or async), plus, by
     parameter name, ``sim``, ``assistant_id`` (an assistant with ``tools``),
     ``thread_id`` (a thread with one user ``message``) and ``behaviour``.
 
@@ -388,7 +400,8 @@ def check_client(fn: Callable[..., Any], *, only: str | Sequence[str] | None = N
     the :class:`Outcome`, or a mapping of behaviour name patterns to such
     functions, that raises ``AssertionError`` or returns False when wrong);
     ``poll_interval`` (simulated seconds per run retrieve), ``poll_after_ms``
-    (what the SDK's poll helpers are told to sleep), ``liveness``
+    (what the openai SDK's poll helpers are told to sleep), ``sdk`` (``"openai"``,
+    or ``"azure"``: ``fn`` gets an ``azure.ai.agents`` ``AgentsClient`` instead), ``liveness``
     (:class:`~runfsm.sim.Liveness`), ``wall_timeout`` (seconds without an API
     call before the client is declared stuck; None: off), ``start``, ``seed``.
     """

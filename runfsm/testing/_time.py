@@ -86,7 +86,8 @@ def _package_dirs() -> tuple[str, ...]:
     import os
 
     dirs = [os.path.dirname(os.path.dirname(__file__))]
-    for name in ("openai", "httpx2", "httpx", "httpcore", "pydantic", "pydantic_core", "anyio"):
+    for name in ("openai", "httpx2", "httpx", "httpcore", "pydantic", "pydantic_core", "anyio", "azure.core",
+                 "azure.ai.agents"):
         module = sys.modules.get(name)
         path = getattr(module, "__file__", None)
         if path:

@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import spec
 from .findings import InputError, Report
 from .reader import Bad
+from .recordings import feed_recording, is_recording
 from .records import MAX_RECORD, read_file
 from .tracker import Tracker
 
@@ -39,7 +40,8 @@ def validate_paths(
     jobs: int = 1,
     as_of: object = None,
 ) -> Report:
-    """Check files (JSON Lines, JSON or SSE text, recognised by content; ``"-"`` is stdin).
+    """Check files (JSON Lines, JSON or SSE text, or Azure test proxy recordings, recognised by content;
+    ``"-"`` is stdin).
 
     By default the files are one log, in the order given: a run seen in one
     file and again in the next is one run.  Each SSE file is its own stream.
@@ -59,7 +61,8 @@ def validate_paths(
         raise ValueError(f"jobs must be a positive integer, not {jobs!r}")
     if isinstance(max_record, bool) or not isinstance(max_record, int) or max_record < 1:
         raise ValueError(f"max_record must be a positive number of bytes, not {max_record!r}")
-    if jobs > 1 and not separate and all(Path(p).is_file() for p in paths if str(p) != "-") and "-" not in map(str, paths):
+    if jobs > 1 and not separate and all(Path(p).is_file() and not is_recording(p) for p in paths if str(p) != "-") \
+            and "-" not in map(str, paths):
         # every process reads the files itself: standard input and pipes are read by one
         from .parallel import validate_parallel
 
@@ -98,6 +101,11 @@ def empty_finding(name: str) -> Bad:
 
 def _feed_file(tracker: Tracker, path: str | Path, allow_empty: bool = False, max_record: int = MAX_RECORD) -> str:
     name = source_name(path)
+    if str(path) != "-" and is_recording(path):  # one JSON document of HTTP exchanges
+        before = len(tracker.findings)
+        if not feed_recording(tracker, path, name) and not allow_empty and len(tracker.findings) == before:
+            tracker.feed_items([empty_finding(name)], source=name)
+        return name
     key = ("file", name)
     tracker.begin_stream(key)
     seen = tracker.feed_counted(read_file(path, max_record=max_record), source=name, stream=key)

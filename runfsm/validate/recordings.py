@@ -1,0 +1,168 @@
+"""Recordings of the Azure SDK's test proxy: one JSON document of HTTP exchanges, validated as they are.
+
+The azure-sdk test proxy writes each recorded test session as::
+
+    {"Entries": [{"RequestUri": ..., "RequestMethod": ..., "RequestHeaders": {...}, "RequestBody": ...,
+                  "StatusCode": 200, "ResponseHeaders": {...}, "ResponseBody": ...}, ...],
+     "Variables": {...}}
+
+``ResponseBody`` is a JSON value, a string (an SSE body as text; bytes in base64),
+a list of strings (text split into lines), or null.  Each entry whose request
+path has ``/threads`` in it is fed to the tracker in entry order, as the guard
+feeds a live client's answers: a JSON body as a polled object, an SSE body as
+one stream, an HTTP 400 as a lifecycle refusal of the client when it is one.
+Everything that cannot be read becomes an ``input.recording`` finding naming
+the entry; nothing raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .findings import Finding, InputError
+from .reader import Bad, SSEDecoder
+from .refusals import refusal_finding
+from .tracker import Tracker
+
+__all__ = ["MAX_RECORDING", "feed_recording", "is_recording"]
+
+MAX_RECORDING = 256 * 1024 * 1024
+"""Largest recording read (it is one JSON document, parsed whole)."""
+
+_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"Entries"\s*:')
+_GUARDED = "/threads"
+_REFUSAL_STATUS = 400
+CODE = "input.recording"
+
+
+def is_recording(path: str | Path) -> bool:
+    """True when the file starts like a test proxy recording (``{"Entries": ...``)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except (OSError, ValueError):
+        return False
+    return _HEAD.match(head) is not None
+
+
+def _bad(tracker: Tracker, message: str, source: str, entry: int | None = None) -> list[Finding]:
+    where = f"entry {entry}: " if entry is not None else ""
+    return tracker.feed_items([Bad(InputError(f"test proxy recording: {where}{message}", source=source,
+                                              code=CODE))], source=source)
+
+
+def _header(headers: object, name: str) -> str:
+    if not isinstance(headers, Mapping):
+        return ""
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == name:
+            if isinstance(value, list):  # some recorders keep every value of a header
+                value = ",".join(str(v) for v in value)
+            return str(value)
+    return ""
+
+
+def _text(body: object) -> str | None:
+    """The body as text when it is a string (or lines of one); base64 bytes are decoded when they are UTF-8."""
+    if isinstance(body, list) and all(isinstance(line, str) for line in body):
+        return "".join(body)
+    if not isinstance(body, str):
+        return None
+    stripped = body.strip()
+    if stripped and not stripped.startswith(("{", "[", "event:", "data:", ":")):
+        try:
+            return base64.b64decode(stripped, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            pass
+    return body
+
+
+def feed_recording(tracker: Tracker, path: str | Path, source: str) -> int:
+    """Feed one recording to ``tracker``; returns how many entries were checked."""
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_RECORDING:
+            _bad(tracker, f"{size} bytes, more than the {MAX_RECORDING} read", source)
+            return 0
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        _bad(tracker, f"cannot read it: {exc.strerror or exc}", source)
+        return 0
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        _bad(tracker, "not UTF-8", source)
+        return 0
+    except (ValueError, RecursionError) as exc:
+        detail = f"{exc.msg} (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else \
+            "nested too deeply to read"
+        _bad(tracker, f"not valid JSON: {detail}", source)
+        return 0
+    entries = document.get("Entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        _bad(tracker, "no list under \"Entries\"", source)
+        return 0
+    checked = 0
+    for number, entry in enumerate(entries, 1):
+        checked += _entry(tracker, entry, number, source)
+    return checked
+
+
+def _entry(tracker: Tracker, entry: object, number: int, source: str) -> int:
+    if not isinstance(entry, dict):
+        _bad(tracker, f"not an object but {type(entry).__name__}", source, number)
+        return 0
+    uri, method, status = entry.get("RequestUri"), entry.get("RequestMethod"), entry.get("StatusCode")
+    if not isinstance(uri, str) or not isinstance(method, str):
+        _bad(tracker, "RequestUri and RequestMethod must be strings", source, number)
+        return 0
+    if isinstance(status, bool) or not isinstance(status, int):
+        _bad(tracker, f"StatusCode must be a whole number, not {status!r:.40}", source, number)
+        return 0
+    path = urlsplit(uri).path
+    if _GUARDED not in path:
+        return 0
+    label = f"{source} entry {number}: {method} {path}"
+    body = entry.get("ResponseBody")
+    if status == _REFUSAL_STATUS:
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return 1
+        finding = refusal_finding(body, path, source=label, index=tracker.mark())
+        if finding is not None:
+            tracker.findings.append(finding)
+        return 1
+    if not 200 <= status < 300 or body is None:
+        return 1  # other errors are the client's business, as for the guard
+    if isinstance(body, dict):
+        tracker.feed(body, source=label)
+        return 1
+    text = _text(body)
+    if text is None:
+        _bad(tracker, f"ResponseBody of {method} {path} is neither JSON, text nor base64", source, number)
+        return 0
+    ctype = _header(entry.get("ResponseHeaders"), "content-type").lower()
+    if "text/event-stream" in ctype or text.lstrip().startswith(("event:", "data:")):
+        key = ("recording", source, number)
+        decoder = SSEDecoder(label)
+        tracker.begin_stream(key, single=True)
+        tracker.feed_items(decoder.feed_bytes(text.encode()), source=label, stream=key)
+        tracker.feed_items(decoder.close(), source=label, stream=key)
+        tracker.end_stream(key, source=label)
+        return 1
+    try:
+        value: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        _bad(tracker, f"ResponseBody of {method} {path} is not JSON", source, number)
+        return 0
+    tracker.feed(value, source=label)
+    return 1

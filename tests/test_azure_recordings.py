@@ -1,0 +1,152 @@
+"""``runfsm validate`` reads the Azure SDK test proxy's recordings (``{"Entries": [...]}``) as they are."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runfsm.cli import main as runfsm_main
+from runfsm.validate import validate_paths
+
+RECORDING = Path(__file__).parent / "data" / "azure" / "session.json"
+RUN = "run_h73B9wRCAnqvH6lbf4ZYlUPk"
+
+
+def _load() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(RECORDING.read_text())
+    return data
+
+
+def _write(tmp_path: Path, document: Any, name: str = "rec.json") -> Path:
+    path = tmp_path / name
+    path.write_text(document if isinstance(document, str) else json.dumps(document, indent=2))
+    return path
+
+
+def _stream_entry(data: dict[str, Any]) -> dict[str, Any]:
+    return next(e for e in data["Entries"] if isinstance(e["ResponseBody"], str))
+
+
+def test_the_fixture_is_what_the_recording_script_writes() -> None:
+    pytest.importorskip("azure.ai.agents")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("azure_record", RECORDING.parent / "record.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert json.dumps(module.record(), indent=2, ensure_ascii=False) + "\n" == RECORDING.read_text()
+
+
+def test_a_recorded_session_is_validated_entry_by_entry() -> None:
+    report = validate_paths(RECORDING)
+    assert report.histories[RUN] == ["queued", "in_progress", "requires_action", "queued", "in_progress",
+                                     "completed"]
+    streamed = [k for k in report.histories if k != RUN]
+    assert [report.histories[k] for k in streamed] == [["queued", "in_progress", "completed"]]
+    # the one error: the session cancels a finished run, and the service refused it
+    assert [f.code for f in report.errors] == ["client.cancel_terminal"]
+    assert report.errors[0].source is not None and "entry 13: POST" in report.errors[0].source
+
+
+def test_without_the_refused_cancel_it_is_clean(tmp_path: Path) -> None:
+    data = _load()
+    data["Entries"] = [e for e in data["Entries"] if e["StatusCode"] != 400]
+    report = validate_paths(_write(tmp_path, data))
+    assert report.ok and not report.input_errors and len(report.histories) == 2
+
+
+def test_a_run_going_back_in_a_recording_is_an_error(tmp_path: Path) -> None:
+    data = _load()
+    polls = [e for e in data["Entries"] if e["RequestMethod"] == "GET" and e["RequestUri"].split("?")[0].endswith(RUN)]
+    late = copy.deepcopy(polls[-1])
+    late["ResponseBody"]["status"] = "in_progress"
+    late["ResponseBody"]["completed_at"] = None
+    data["Entries"].append(late)
+    report = validate_paths(_write(tmp_path, data))
+    assert "run.terminal_left" in [f.code for f in report.errors if f.object_id == RUN]
+
+
+@pytest.mark.parametrize("form", ["lines", "base64"])
+def test_an_sse_body_as_lines_or_base64_reads_the_same(tmp_path: Path, form: str) -> None:
+    data = _load()
+    entry = _stream_entry(data)
+    text = entry["ResponseBody"]
+    entry["ResponseBody"] = text.splitlines(keepends=True) if form == "lines" else base64.b64encode(
+        text.encode()).decode()
+    assert validate_paths(_write(tmp_path, data)).histories == validate_paths(RECORDING).histories
+
+
+def test_a_json_body_recorded_as_text_is_read(tmp_path: Path) -> None:
+    data = _load()
+    for entry in data["Entries"]:
+        if isinstance(entry["ResponseBody"], dict):
+            entry["ResponseBody"] = json.dumps(entry["ResponseBody"])
+    assert validate_paths(_write(tmp_path, data)).histories == validate_paths(RECORDING).histories
+
+
+def test_a_cut_stream_is_noted_not_an_error(tmp_path: Path) -> None:
+    data = _load()
+    entry = _stream_entry(data)
+    text = entry["ResponseBody"]
+    entry["ResponseBody"] = text[: text.rindex("\n\n", 0, len(text) // 2) + 2]  # cut between two events
+    report = validate_paths(_write(tmp_path, data))
+    assert not report.input_errors and [f.code for f in report.errors] == ["client.cancel_terminal"]
+    assert any(f.severity == "info" for f in report.findings)
+
+
+@pytest.mark.parametrize(("document", "words"), [
+    ('{"Entries": [{"RequestUri": ', "not valid JSON"),
+    ('{"Entries": {"a": 1}}', 'no list under "Entries"'),
+    ('{"Entries": [7]}', "entry 1: not an object but int"),
+    ('{"Entries": [{"RequestUri": 3, "RequestMethod": "GET", "StatusCode": 200}]}', "entry 1: RequestUri"),
+    ('{"Entries": [{"RequestUri": "https://h/threads/t", "RequestMethod": "GET", "StatusCode": "200"}]}',
+     "StatusCode must be a whole number"),
+    ('{"Entries": [{"RequestUri": "https://h/threads/t", "RequestMethod": "GET", "StatusCode": 200, '
+     '"ResponseBody": 12}]}', "neither JSON, text nor base64"),
+    ('{"Entries": [{"RequestUri": "https://h/threads/t", "RequestMethod": "GET", "StatusCode": 200, '
+     '"ResponseBody": "{not json"}]}', "is not JSON"),
+])
+def test_a_malformed_recording_is_an_input_finding(tmp_path: Path, document: str, words: str) -> None:
+    report = validate_paths(_write(tmp_path, document))
+    assert [f.code for f in report.findings] == ["input.recording"]
+    assert words in report.findings[0].message
+
+
+def test_an_empty_recording_is_empty_unless_allowed(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"Entries": [], "Variables": {}})
+    assert validate_paths(path).codes() == ["input.empty"]
+    assert validate_paths(path, allow_empty=True).codes() == []
+
+
+def test_a_recording_not_utf8_is_an_input_finding(tmp_path: Path) -> None:
+    path = tmp_path / "rec.json"
+    path.write_bytes(b'{"Entries": ["\xff"]}')
+    assert validate_paths(path).codes() == ["input.recording"]
+
+
+def test_the_cli_reads_recordings_with_other_files_and_in_parallel(tmp_path: Path) -> None:
+    malformed = _write(tmp_path, '{"Entries": [1, 2', "bad.json")
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        code = runfsm_main(["validate", "--jobs", "2", str(RECORDING), str(malformed)])
+    text = out.getvalue()
+    assert code == 2 and "client.cancel_terminal" in text and "input.recording" in text
+    assert "Traceback" not in text
+
+
+def test_the_docs_table_is_the_profile_data() -> None:
+    from runfsm.azure_profile import FACTS, GRADES
+
+    doc = (Path(__file__).parents[1] / "docs" / "azure.md").read_text()
+    rows = [line for line in doc.splitlines() if line.startswith("| ") and line.count("`") == 2]
+    got = [(r.split(" | ")[0][2:], r.split("`")[1]) for r in rows if r.split("`")[1] in GRADES]
+    assert got == [(f.topic, f.grade) for f in FACTS]
