@@ -25,7 +25,7 @@ objects alone:
   with their run, a message-creation step and its message ending together, a
   message's ``incomplete_details`` naming the way its run ended.
 
-``tests/test_explore.py`` and ``tests/test_edges_exact.py`` plant simulator bugs
+``tests/explore/test_explore.py`` and ``tests/sim/test_edges_exact.py`` plant simulator bugs
 that each of these, and the validator's part, must find.
 """
 
@@ -121,7 +121,7 @@ class _Checker:
                 out.append(f"{move}: the simulator raised {exc}")
             return out
         # What the API answers is the spec's refusal rows, asked with what the server knew before the
-        # move (the rows themselves are checked row by row against LIFECYCLE.md and in tests/test_spec.py);
+        # move (the rows themselves are checked row by row against LIFECYCLE.md and in tests/spec/test_spec.py);
         # this check catches a simulator that refuses at other times or in other words.
         if move.do in (CREATE, ADD_MESSAGE):
             expect(prof.refusal("create_run" if move.do == CREATE else "add_message", thread_id=world.thread,

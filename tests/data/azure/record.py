@@ -1,7 +1,7 @@
 """Write ``session.json``: a test proxy recording of an azure-ai-agents session, answered by the simulator.
 
 Run from the repository root: ``python tests/data/azure/record.py``.  The file is
-committed; ``tests/test_azure_recordings.py`` checks it is what this script writes.
+committed; ``tests/adapters/test_azure_recordings.py`` checks it is what this script writes.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from runfsm.validate import Report, validate_paths
 
-EXAMPLES = Path(__file__).resolve().parent / "data" / "spec_examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples"
 FILES = sorted(p for p in EXAMPLES.iterdir() if p.name != "README.md")
 
 

@@ -368,7 +368,7 @@ def test_the_clock_moves_by_poll_interval_per_run_retrieve_and_only_then(poll_in
 
 
 def test_the_documented_example_runs() -> None:
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "openai.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "openai.md").read_text(encoding="utf-8")
     code = doc.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, Any] = {}
     exec(compile(code, "docs/openai.md", "exec"), namespace)

@@ -40,7 +40,7 @@ from runfsm.diagrams.render import find_renderer
 from runfsm.lifecycle import Lifecycle, profile
 from runfsm.machine import build_machine, machine_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "diagrams"
 KINDS = ("run", "run_step", "message")
 VERSIONS = spec.VERSIONS

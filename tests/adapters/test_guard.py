@@ -20,7 +20,7 @@ import runfsm
 from runfsm._guard import AsyncGuardTransport, GuardError, GuardTransport, GuardWarning, guard, tracker_of
 from runfsm.validate import Finding
 
-EXAMPLES = Path(__file__).resolve().parent / "data" / "spec_examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 

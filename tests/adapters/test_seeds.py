@@ -46,7 +46,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The `json` method is deprecated:DeprecationWarning"),
 ]
 
-SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 RUN = spec.OBJECT_TYPES["run"]
 
 

@@ -17,7 +17,7 @@ from runfsm.errors import SpecError
 from runfsm.lifecycle import Lifecycle, as_of_day, day_seconds, periods, profile, profile_at
 from runfsm.validate import Tracker, validate_paths, validate_trace
 
-DATA = Path(__file__).parent / "data" / "dated"
+DATA = Path(__file__).parents[1] / "data" / "dated"
 APRIL_27 = DATA / "2024-04-27_max_prompt_tokens.jsonl"  # run completed, with incomplete_details
 APRIL_29 = DATA / "2024-04-29_max_prompt_tokens.jsonl"  # run incomplete, inside thread.run.completed
 CHANGE = day_seconds("2024-04-29")
@@ -190,7 +190,7 @@ def test_a_bad_held_range_is_refused_when_the_spec_is_compiled(held: str, compla
 
 def test_dated_rows_are_listed_in_lifecycle_md_section_7() -> None:
     """Every row that held only for a while appears in the dated table with its dates and grade."""
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "LIFECYCLE.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "LIFECYCLE.md").read_text(encoding="utf-8")
     section = doc[doc.index("## 7. API versions"):doc.index("\n## 8.")]
     rows = {}
     for line in section.splitlines():

@@ -14,7 +14,7 @@ import pytest
 from runfsm.cli import main as runfsm_main
 from runfsm.validate import validate_paths
 
-RECORDING = Path(__file__).parent / "data" / "azure" / "session.json"
+RECORDING = Path(__file__).parents[1] / "data" / "azure" / "session.json"
 RUN = "run_h73B9wRCAnqvH6lbf4ZYlUPk"
 
 
@@ -146,7 +146,7 @@ def test_the_cli_reads_recordings_with_other_files_and_in_parallel(tmp_path: Pat
 def test_the_docs_table_is_the_profile_data() -> None:
     from runfsm.azure_profile import FACTS, GRADES
 
-    doc = (Path(__file__).parents[1] / "docs" / "azure.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "azure.md").read_text()
     rows = [line for line in doc.splitlines() if line.startswith("| ") and line.count("`") == 2]
     got = [(r.split(" | ")[0][2:], r.split("`")[1]) for r in rows if r.split("`")[1] in GRADES]
     assert got == [(f.topic, f.grade) for f in FACTS]

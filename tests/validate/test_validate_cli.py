@@ -14,7 +14,7 @@ import pytest
 from runfsm import spec
 from runfsm.cli import main as runfsm_main
 
-EXAMPLES = Path(__file__).resolve().parent / "data" / "spec_examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples"
 T0 = 1_700_000_000
 
 

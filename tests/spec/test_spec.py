@@ -13,7 +13,7 @@ import runfsm
 from runfsm import spec
 from runfsm.lifecycle import Lifecycle, profile
 
-DOC = (Path(__file__).resolve().parents[1] / "docs" / "LIFECYCLE.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "LIFECYCLE.md").read_text(encoding="utf-8")
 
 
 def _section(title: str) -> str:

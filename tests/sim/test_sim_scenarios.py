@@ -17,7 +17,7 @@ from runfsm.sim.scenario import load_scenario, parse_scenario, run_scenario
 
 # The built-in scenarios, read from the package's folder in the source tree (runfsm.sim.builtin reads the same
 # files through importlib.resources; tests/test_cli.py checks that an installed copy has them).
-EXAMPLES = Path(__file__).resolve().parents[1] / "runfsm" / "scenarios"
+EXAMPLES = Path(__file__).resolve().parents[2] / "runfsm" / "scenarios"
 FILES = sorted(EXAMPLES.glob("*.toml"))
 
 
