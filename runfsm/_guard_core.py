@@ -11,10 +11,10 @@ import itertools
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from .errors import RunfsmError
+from .errors import GuardError, GuardWarning
 from .validate.findings import ERROR, WARNING, Finding, InputError
 from .validate.reader import loads
 from .validate.refusals import refusal_finding
@@ -32,21 +32,6 @@ REFUSAL_STATUS = 400
 """The HTTP status of the API's lifecycle refusals (LIFECYCLE.md section 5)."""
 
 Policy = str | Callable[[list[Finding]], object]
-
-
-class GuardError(RunfsmError):
-    """A guarded client received something the lifecycle does not allow (policy ``"raise"``)."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        self.findings = list(findings)
-        first = self.findings[0] if self.findings else None
-        more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
-        text = f"{first.code}: {first.message}{more} [{first.where}]" if first else "lifecycle violation"
-        super().__init__(text)
-
-
-class GuardWarning(UserWarning):
-    """A guarded client received something the lifecycle does not allow (policy ``"warn"``)."""
 
 
 class Guard:

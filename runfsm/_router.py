@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import ClientStuck, RunfsmError
+from .errors import AdapterError, ClientStuck
 
 if TYPE_CHECKING:
     from .sim import Simulator
@@ -33,10 +33,6 @@ _JSON_BODY_ERROR = (
     "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload, "
     "but what was sent was not valid JSON."
 )
-
-
-class AdapterError(RunfsmError):
-    """The adapter cannot be set up (unsupported SDK, conflicting arguments)."""
 
 
 # --- the answers ----------------------------------------------------------------------------

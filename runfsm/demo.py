@@ -42,7 +42,7 @@ def main(args: Any) -> int:
     """Entry point of ``runfsm demo``."""
     from .sim.builtin import load_builtin
     from .sim.cli import format_result
-    from .sim.errors import SimError
+    from .sim.errors import APIError, SimError
     from .sim.scenario import run_scenario
 
     version = getattr(args, "version", "v2") or "v2"
@@ -69,7 +69,7 @@ def main(args: Any) -> int:
             # The streamed play gets its own seed: two traces of one system never share an id.
             streamed = dataclasses.replace(scenario, seed=scenario.seed + STREAMED_SEED_OFFSET)
             played = [run_scenario(scenario, version=version), run_scenario(streamed, stream=True, version=version)]
-        except SimError as exc:
+        except (SimError, APIError) as exc:
             print(f"[{i}/{len(SEED_SCENARIOS)}] {stem}: could not be played: {exc}\n")
             failed += 1
             continue

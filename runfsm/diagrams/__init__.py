@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import RunfsmError
+from ..errors import DiagramError, RunfsmError
 from ..lifecycle import Lifecycle, profile
 from .dot import combined_dot, lifecycle_dot
 from .mermaid import combined_mermaid, lifecycle_mermaid
@@ -52,10 +52,6 @@ COMBINED = "run-and-steps"
 DIAGRAMS = ("run", "run_step", "message", COMBINED)
 """The diagrams ``write_all`` draws: one per object kind, then the run with its steps."""
 _COMBINED_KINDS = ("run", "run_step")
-
-
-class DiagramError(RunfsmError):
-    """A diagram request runfsm cannot honour (unknown kind or format)."""
 
 
 def _lifecycle(kind_or_lifecycle: str | Lifecycle, version: str) -> Lifecycle:

@@ -13,14 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import RunfsmError
+from ..errors import TraceError
 from ..lifecycle import Lifecycle
 
 __all__ = ["Overlay", "TraceError", "overlay_from_moves", "overlays_from_trace", "safe_name", "trace_stem"]
-
-
-class TraceError(RunfsmError):
-    """A trace that cannot be drawn (unreadable, or without any run in it)."""
 
 
 @dataclass(frozen=True)

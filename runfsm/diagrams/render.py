@@ -12,17 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import RunfsmError
+from ..errors import RenderError
 
 __all__ = ["RENDERERS", "RenderError", "find_renderer", "render"]
 
 RENDERERS = ("pure", "system")
 PNG_DPI = 144  # sharp on high-density screens; the SVG is resolution-free anyway
 _EXTRA = "pip install 'runfsm[diagrams]'"
-
-
-class RenderError(RunfsmError):
-    """No renderer, or the renderer failed."""
 
 
 def find_renderer(renderer: str = "pure") -> Path:

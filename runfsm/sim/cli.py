@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from .builtin import builtin_names, builtin_text, load_builtin, resolve_scenario
-from .errors import ScenarioError, SimError
+from .errors import APIError, ScenarioError, SimError
 from .scenario import ScenarioResult, run_scenario
 
 __all__ = ["format_result", "main"]
@@ -119,7 +119,7 @@ def main(args: Any) -> int:
             return 2
         scenario = resolve_scenario(args.file)
         result = run_scenario(scenario, stream=True if getattr(args, "stream", False) else None)
-    except (ScenarioError, SimError) as exc:
+    except (ScenarioError, SimError, APIError) as exc:
         print(f"runfsm simulate: {exc}", file=sys.stderr)
         return 2
     print(format_result(result))

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import spec
-from ..errors import RunfsmError
+from ..errors import CheckError
 from ..lifecycle import Profile, Transition
 from ..lifecycle import profile as get_profile
 from ..sim.config import SimConfig
@@ -62,10 +62,6 @@ UNREACHABLE: Mapping[tuple[str, str], str] = {
 """``(kind, trigger)`` of transitions no behaviour reaches, and why."""
 
 REPLY = "The answer is 42."
-
-
-class CheckError(RunfsmError, ValueError):
-    """``check_client`` (or ``runfsm check``) was called in a way it cannot honour."""
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import RunfsmError
-from ._catalogue import CheckError
+from ..errors import RunfsmError, TargetError
 from ._report import clean
 
 __all__ = ["load_target", "main"]
-
-
-class TargetError(CheckError):
-    """The target cannot be imported or is not a function."""
 
 
 def load_target(spec_text: str) -> Any:

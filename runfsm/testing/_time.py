@@ -25,20 +25,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import ClientStuck
+from ..errors import WallClockStuck
 
 __all__ = ["WallClockStuck", "simulated_sleep", "watchdog"]
 
 _REAL_ASYNCIO_SLEEP = asyncio.sleep
 _monotonic = time.monotonic  # kept before any patching, for the watchdog
-
-
-class WallClockStuck(ClientStuck):
-    """Raised by the watchdog into the client's thread (the interpreter builds it without arguments)."""
-
-    def __init__(self, message: str = "", **kwargs: Any) -> None:
-        super().__init__(message or "the client made no API call and did not sleep for too long (wall clock)",
-                         reason="wall_clock", **kwargs)
 
 
 def _seconds(value: object) -> float:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import RunfsmError
+from ..errors import InputError
 
 __all__ = ["ERROR", "INFO", "SEVERITIES", "WARNING", "Finding", "InputError", "Report"]
 
@@ -62,43 +62,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.severity} {self.code}: {self.message}"
-
-
-class InputError(RunfsmError, ValueError):
-    """Input that cannot be read: not JSON, not UTF-8, not an object, wrong types, missing keys.
-
-    It names the file (``source``) and the 1-based ``line`` when they are
-    known.  The readers in :mod:`runfsm.validate.reader` raise it; a
-    :class:`~runfsm.validate.Tracker` turns it into a finding with kind
-    ``"input"`` (see :meth:`finding`), so one bad record never stops the rest.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        source: str | None = None,
-        line: int | None = None,
-        code: str = "input.json",
-        object_id: str | None = None,
-    ) -> None:
-        self.reason = message
-        self.source = source
-        self.line = line
-        self.code = code
-        self.object_id = object_id
-        where = ""
-        if source is not None:
-            where = f"{source}:{line}: " if line is not None else f"{source}: "
-        elif line is not None:
-            where = f"line {line}: "
-        super().__init__(where + message)
-
-    def finding(self, index: int | None = None) -> Finding:
-        """This error as an ``error`` finding of kind ``"input"``."""
-        return Finding(
-            self.code, ERROR, self.reason, self.object_id, "input", self.source, self.line, index, None
-        )
 
 
 @dataclass
