@@ -24,7 +24,7 @@ from .lifecycle import Lifecycle, Profile, Transition, profile
 
 __version__ = "0.1.0"
 
-_V2 = profile("v2")
+_V2 = profile()
 RUN: Lifecycle = _V2.run
 """The run lifecycle (API v2)."""
 RUN_STEP: Lifecycle = _V2.run_step

@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from . import spec
+
 # subcommand -> (module holding ``main(args) -> int``, one-line help)
 COMMANDS = {
     "demo": ("runfsm.demo", "run the seed scenarios, print their timelines, validate their traces"),
@@ -26,7 +28,7 @@ COMMANDS = {
 
 def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     if name in ("tables", "diagram", "paths", "demo"):
-        p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
+        p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
     if name == "validate":
         p.add_argument("paths", nargs="+", metavar="PATH", help="JSON Lines, JSON or SSE text files ('-' for stdin)")
         p.add_argument("--strict", action="store_true", help="inferred transitions are errors, not info")
@@ -35,7 +37,7 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         from .validate.cli import add_arguments as _add_validate_arguments  # the validator's own options
 
         _add_validate_arguments(p)
-        p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
+        p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
     elif name == "simulate":
         p.add_argument("file", nargs="?", metavar="FILE|NAME",
                        help="scenario file (TOML), or the name of a built-in scenario (see --list)")
@@ -60,7 +62,7 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--async", dest="asynchronous", action="store_true",
                        help="the function is async (detected from 'async def' anyway)")
         p.add_argument("--strict", action="store_true", help="leave out and refuse the moves the spec grades inferred")
-        p.add_argument("--version", choices=("v1", "v2"), default="v2", help="API version profile (default v2)")
+        p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
         p.add_argument("--only", action="append", metavar="PATTERN", help="only behaviours matching (repeatable)")
         p.add_argument("--must-finish", action="store_true", help="returning while a run is still active fails")
         p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import spec
 from .sim.builtin import SEED_SCENARIOS
 
 __all__ = ["SEED_SCENARIOS", "main"]
@@ -45,7 +46,7 @@ def main(args: Any) -> int:
     from .sim.errors import APIError, SimError
     from .sim.scenario import run_scenario
 
-    version = getattr(args, "version", "v2") or "v2"
+    version = getattr(args, "version", None) or spec.DEFAULT_VERSION
     out = getattr(args, "out", None)
     try:
         validate = importlib.import_module("runfsm.validate").validate_trace

@@ -217,6 +217,13 @@ class Lifecycle:
         )
         self._check_definition(rows, statuses, field_rules)
         self.triggers: tuple[str, ...] = tuple(dict.fromkeys(t.trigger for t in self.transitions))
+        # Where a poll loop (and a stream) stops: the client must act, or nothing will change any more.
+        self.stops: frozenset[str] = self.terminal | self.paused
+        # The status the object works in: the one non-terminal status its initial status leads to by a
+        # documented edge (a run's in_progress), or None when the table does not single one out.
+        after_initial = {t.dest for t in self.transitions
+                         if t.source == initial and not t.inferred and t.dest not in self.terminal}
+        self.working: str | None = next(iter(after_initial)) if len(after_initial) == 1 else None
         strict_edges = [t for t in self.transitions if not t.inferred]
         # (source, trigger) -> Transition, per mode: the simulator's hot path.
         self.by_trigger: Mapping[tuple[str, str], Transition] = {(t.source, t.trigger): t for t in self.transitions}
@@ -324,6 +331,13 @@ class Lifecycle:
 
     def _where(self) -> str:
         return self.version if self.period == ALL_DATES else f"{self.version}, {self.period.label}"
+
+    def require_working(self) -> str:
+        """:attr:`working`, or :class:`SpecError` when the table does not single one status out."""
+        if self.working is None:
+            raise SpecError(f"{self.kind}: no single status follows {self.initial!r} by a documented edge, "
+                            "so there is no status it works in")
+        return self.working
 
     # -- queries: one lookup each --------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import spec
 from .errors import IllegalTransition
 from .lifecycle import Lifecycle, Transition, profile
 
@@ -48,7 +49,7 @@ class LifecycleObject:
     kind = ""
     state: str
 
-    def __init__(self, id: str | None = None, *, strict: bool = False, version: str = "v2") -> None:
+    def __init__(self, id: str | None = None, *, strict: bool = False, version: str = spec.DEFAULT_VERSION) -> None:
         self.id = id
         self.strict = strict
         self.lifecycle: Lifecycle = profile(version).lifecycle(self.kind)

@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import spec
+
 if TYPE_CHECKING:  # pragma: no cover
     import openai
 
@@ -129,7 +131,7 @@ def runfsm_sim(request: pytest.FixtureRequest, runfsm_clock: Clock) -> Iterator[
         if isinstance(config, Mapping):
             config = SimConfig(**config)
         sim = Simulator(clock=runfsm_clock, seed=opts.get("seed", 0), config=config, script=opts.get("script"),
-                        version=opts.get("version", "v2"))
+                        version=opts.get("version", spec.DEFAULT_VERSION))
     except (RunfsmError, TypeError) as exc:
         pytest.fail(f"@pytest.mark.{MARKER}: cannot build the simulator: {exc}", pytrace=False)
     yield sim
@@ -198,7 +200,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     marker = metafunc.definition.get_closest_marker(MARKER)
     opts = dict(marker.kwargs) if marker is not None else {}
-    version, strict = opts.get("version", "v2"), bool(opts.get("strict", False))
+    version, strict = opts.get("version", spec.DEFAULT_VERSION), bool(opts.get("strict", False))
     try:
         chosen = select(catalogue(version, strict=strict), opts.get("behaviours"))
     except RunfsmError as exc:

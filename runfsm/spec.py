@@ -148,7 +148,9 @@ STEP_TRANSITIONS = (
     TransitionRow("expire",   "in_progress", "expired",   "clock",  "doc",      "deep dive: expired if the parent run is expired"),
 )
 
-STEP_TYPES = ("message_creation", "tool_calls")
+STEP_MESSAGE_CREATION = "message_creation"  # a step that writes one message
+STEP_TOOL_CALLS = "tool_calls"  # a step that calls tools (and pauses the run for function calls)
+STEP_TYPES = (STEP_MESSAGE_CREATION, STEP_TOOL_CALLS)
 STEP_FIELD_RULES = (
     FieldRule("step.last_error",   "last_error",   "exactly", ("failed",),    "doc", False, "a step's last_error is set exactly when it failed"),
     FieldRule("step.failed_at",    "failed_at",    "exactly", ("failed",),    "doc", False, "a step's failed_at is set exactly when it failed"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import spec
 from .lifecycle import Lifecycle, Profile, profile
 
 __all__ = ["render_lifecycle", "render_profile"]
@@ -39,5 +40,5 @@ def render_profile(p: Profile | None = None) -> str:
 
 def main(args: object) -> int:
     """``runfsm tables``: print the lifecycle tables."""
-    print(render_profile(profile(getattr(args, "version", "v2"))), end="")
+    print(render_profile(profile(getattr(args, "version", None) or spec.DEFAULT_VERSION)), end="")
     return 0

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import spec
 from ..errors import DiagramError, RunfsmError
 from ..lifecycle import Lifecycle, profile
 from .dot import combined_dot, lifecycle_dot
@@ -68,7 +69,7 @@ def _lifecycle(kind_or_lifecycle: str | Lifecycle, version: str) -> Lifecycle:
 def to_dot(
     kind_or_lifecycle: str | Lifecycle = "run",
     *,
-    version: str = "v2",
+    version: str = spec.DEFAULT_VERSION,
     overlay: Overlay | None = None,
     legend: bool = True,
 ) -> str:
@@ -85,7 +86,7 @@ def to_dot(
 
 
 def to_mermaid(
-    kind_or_lifecycle: str | Lifecycle = "run", *, version: str = "v2", overlay: Overlay | None = None
+    kind_or_lifecycle: str | Lifecycle = "run", *, version: str = spec.DEFAULT_VERSION, overlay: Overlay | None = None
 ) -> str:
     """Mermaid ``stateDiagram-v2`` source for a kind (as :func:`to_dot`) or a Lifecycle."""
     if kind_or_lifecycle == COMBINED:
@@ -96,10 +97,10 @@ def to_mermaid(
     return lifecycle_mermaid(_lifecycle(kind_or_lifecycle, version), overlay)
 
 
-def diagram_names(version: str = "v2") -> dict[str, str]:
+def diagram_names(version: str = spec.DEFAULT_VERSION) -> dict[str, str]:
     """Diagram -> file stem; v2 files carry the plain name, other versions a ``-<version>`` suffix."""
     profile(version)  # rejects an unknown version with runfsm's error
-    suffix = "" if version == "v2" else f"-{version}"
+    suffix = "" if version == spec.DEFAULT_VERSION else f"-{version}"
     return {d: d + suffix for d in DIAGRAMS}
 
 
@@ -131,7 +132,7 @@ def _write(out_dir: Path, stem: str, formats: Sequence[str], dot: str, mermaid: 
 def write_all(
     out_dir: Path,
     formats: Sequence[str] | None = None,
-    version: str = "v2",
+    version: str = spec.DEFAULT_VERSION,
     trace: Path | None = None,
     renderer: str = "pure",
 ) -> list[Path]:
@@ -185,7 +186,7 @@ def main(args: object) -> int:
         paths = write_all(
             Path(getattr(args, "out", None) or "diagrams"),
             formats=getattr(args, "format", None),
-            version=getattr(args, "version", None) or "v2",
+            version=getattr(args, "version", None) or spec.DEFAULT_VERSION,
             trace=Path(trace) if trace else None,
             renderer=getattr(args, "renderer", None) or "pure",
         )

@@ -219,7 +219,7 @@ class _Checker:
         open_steps = [s for s in steps if s["status"] in step_lc.active]
         if status in run_lc.paused:
             calls = [c["id"] for c in run["required_action"][spec.REQUIRED_ACTION_TYPE]["tool_calls"]]
-            if len(open_steps) != 1 or open_steps[0]["type"] != spec.STEP_TYPES[1]:
+            if len(open_steps) != 1 or open_steps[0]["type"] != spec.STEP_TOOL_CALLS:
                 out.append(f"run {rid} waits for outputs but has no open tool_calls step")
             else:
                 step_calls = [c["id"] for c in open_steps[0]["step_details"]["tool_calls"]]
@@ -234,8 +234,8 @@ class _Checker:
         for s in steps:
             if s["status"] in step_lc.terminal and s["status"] not in allowed_ends:
                 out.append(f"run {rid} is {status!r} but its step {s['id']} ended {s['status']!r}")
-            if s["type"] == spec.STEP_TYPES[0]:
-                mid = s["step_details"][spec.STEP_TYPES[0]]["message_id"]
+            if s["type"] == spec.STEP_MESSAGE_CREATION:
+                mid = s["step_details"][spec.STEP_MESSAGE_CREATION]["message_id"]
                 m = by_id.get(mid)
                 if m is None:
                     out.append(f"step {s['id']} writes message {mid}, which does not exist")

@@ -242,7 +242,7 @@ class _Player:
     def _poll(self, c: Json, where: str, thread_id: str, run_id: str) -> None:
         sim = self.sim
         lc = sim.profile.run
-        stop = lc.terminal if c.get("until", "stop") == "terminal" else lc.terminal | lc.paused
+        stop = lc.terminal if c.get("until", "stop") == "terminal" else lc.stops
         open_stream = self.streams.get(run_id)
         if open_stream is not None:  # a streaming client reads its stream to the end instead of polling
             for _ in open_stream:

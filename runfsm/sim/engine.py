@@ -72,7 +72,7 @@ class Engine:
         self._budgets = "run_out_of_tokens" in profile.run.triggers
         run = profile.run
         self.queued = run.initial
-        self.in_progress = run.by_trigger[(run.initial, "start")].dest
+        self.in_progress = run.require_working()
         self.cancelling = run.by_trigger[(self.in_progress, "cancel")].dest
         self.terminal = run.terminal
         self.run_table = run.by_trigger_strict if self.strict else run.by_trigger

@@ -45,7 +45,7 @@ class EventNames:
         self.thread_created = spec.EVENT_THREAD_CREATED
         self.done = spec.EVENT_DONE
         # A stream ends (with done) after the run event of one of these statuses.
-        self.stop = profile.run.terminal | profile.run.paused
+        self.stop = profile.run.stops
 
 
 class Sink(deque[StreamEvent]):

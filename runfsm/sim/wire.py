@@ -349,4 +349,4 @@ class Wire:
 
 def step_type(action: object) -> str:
     """The run step type an action creates."""
-    return spec.STEP_TYPES[0] if isinstance(action, Say) else spec.STEP_TYPES[1]
+    return spec.STEP_MESSAGE_CREATION if isinstance(action, Say) else spec.STEP_TOOL_CALLS

@@ -22,7 +22,7 @@ from ._values import _calls
 def _snapshots(draw: st.DrawFn, prof: Profile, path: Sequence[str]) -> list[dict[str, Any]]:
     """Run objects of one run through ``path`` (legal or not), each valid for its status, time moving on."""
     lc = prof.run
-    working = frozenset(t.source for t in lc.transitions if t.dest in lc.paused)
+    working = frozenset({lc.working} if lc.working else ())
     clock_made = frozenset(t.dest for t in lc.transitions if t.actor == "clock")
     s = _Stream(draw, prof, _draw_ids(draw), _BASE_TIME + draw(st.integers(0, 10**7)), spec.STEP_EXPIRY_KEYS[0])
     out = []

@@ -136,7 +136,7 @@ def _step_object(
 def _step_details(step_type: str, message_id: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
     if step_type not in spec.STEP_TYPES:
         raise SpecError(f"unknown step type {step_type!r}; known: {', '.join(spec.STEP_TYPES)}")
-    if step_type == spec.STEP_TYPES[0]:
+    if step_type == spec.STEP_MESSAGE_CREATION:
         return {"type": step_type, step_type: {"message_id": message_id}}
     return {"type": step_type, step_type: calls}
 

@@ -148,12 +148,12 @@ class _Stream:
                                                                             for k, v in c[c["type"]].items()}}
             self.tick()
             self.events.append((self._name("run_step", "delta"), {"id": self.step["id"], "object": obj, "delta": {
-                "step_details": {"type": spec.STEP_TYPES[1], "tool_calls": [head]}}}))
+                "step_details": {"type": spec.STEP_TOOL_CALLS, "tool_calls": [head]}}}))
             args = c[c["type"]].get("arguments")
             if args:
                 for piece in self._split(args):
                     self.events.append((self._name("run_step", "delta"), {"id": self.step["id"], "object": obj, "delta": {
-                        "step_details": {"type": spec.STEP_TYPES[1], "tool_calls": [
+                        "step_details": {"type": spec.STEP_TOOL_CALLS, "tool_calls": [
                             {"index": i, "type": c["type"], c["type"]: {"arguments": piece}}]}}}))
 
     def _name(self, kind: str, what: str) -> str:
@@ -178,14 +178,14 @@ class _Stream:
         kinds = [k for k in self.prof.tool_call_types if k != spec.PAUSING_TOOL_CALL_TYPE]
         kind = self.draw(st.sampled_from(kinds))
         calls = [_tool_call(kind, self.next_id("call"))]
-        self.open_step(spec.STEP_TYPES[1], calls)
+        self.open_step(spec.STEP_TOOL_CALLS, calls)
         self.step_deltas(calls)
         finish = next(t for t in self.prof.run_step.transitions if t.source == self.prof.run_step.initial)
         self.end_step(finish)
 
     def open_message(self) -> None:
         msg_id = self.next_id("msg")
-        self.open_step(spec.STEP_TYPES[0], [], msg_id)
+        self.open_step(spec.STEP_MESSAGE_CREATION, [], msg_id)
         self.tick()
         pieces = self.draw(st.lists(st.sampled_from(("Hello", " there", "!", " The answer is", " 42.")),
                                     min_size=1, max_size=4))
@@ -250,7 +250,7 @@ def run_event_streams(
     prof = _resolve(version, profile)
     lc = prof.run
     g = _graph(lc, strict)
-    working = frozenset(t.source for t in lc.transitions if t.dest in lc.paused)
+    working = frozenset({lc.working} if lc.working else ())
     # Triggers that fire only from a paused status (submit_tool_outputs): the client resumes the run
     # with a new streaming request.  Anything else after a pause happens with no stream open.
     resume = frozenset(t.trigger for t in lc.transitions if t.source in lc.paused) - frozenset(
@@ -281,7 +281,7 @@ def run_event_streams(
                 if edge.dest in lc.paused:
                     s.calls = _calls(draw, f"{i}x")
                     calls = [_tool_call(spec.PAUSING_TOOL_CALL_TYPE, c, name=n, arguments=a) for c, n, a in s.calls]
-                    s.open_step(spec.STEP_TYPES[1], calls)
+                    s.open_step(spec.STEP_TOOL_CALLS, calls)
                     s.step_deltas(calls)
                 else:
                     ends = final is not None and _end_edge(msg_lc, msg_lc.initial, final, final_prev, False)
@@ -289,7 +289,7 @@ def run_event_streams(
                     if ends and (normal or draw(st.booleans())):
                         s.open_message()
                     elif draw(st.booleans()):
-                        s.open_step(spec.STEP_TYPES[0], [], s.next_id("msg"))
+                        s.open_step(spec.STEP_MESSAGE_CREATION, [], s.next_id("msg"))
             if edge.source in lc.paused and edge.dest == lc.initial and s.step is not None:
                 # submit_tool_outputs: a new stream starts by completing the tool step, outputs filled
                 s.calls = []

@@ -155,7 +155,7 @@ class _Ctx:
 
 def _ctx(prof: Profile, tools: Sequence[Json], arguments: Mapping[str, Any] | None) -> _Ctx:
     run = prof.run
-    working = run.by_trigger[(run.initial, "start")].dest
+    working = run.require_working()
     functions = [t for t in tools if isinstance(t, dict) and t.get("type") == spec.PAUSING_TOOL_CALL_TYPE
                  and isinstance(t.get("function"), dict) and isinstance(t["function"].get("name"), str)]
     if not functions:

@@ -416,7 +416,7 @@ class Anchors:
 
     def __init__(self, profile: Profile) -> None:
         run, step = profile.run, profile.run_step
-        self.run_working = _only(set(run.next_statuses(run.initial, strict=True)) - run.terminal)
+        self.run_working = run.working
         self.run_clock_end = _only({t.dest for t in run.transitions if t.actor == "clock" and t.dest in run.terminal})
         self.step_clock_end = _only({t.dest for t in step.transitions if t.actor == "clock"})
         self.step_recorded_end = frozenset(t.dest for t in step.transitions if "wire" in t.evidence)

@@ -141,7 +141,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         reconfigure(errors="backslashreplace")
     paths = [str(p) for p in args.paths]
     as_of = getattr(args, "as_of", None)
-    version = getattr(args, "version", None) or "v2"
+    version = getattr(args, "version", None) or spec.DEFAULT_VERSION
     if as_of is not None and as_of < spec.VERSION_FIRST_DAY[version]:
         sys.stderr.write(f"runfsm validate: error: --as-of {as_of}: API {version} was first served on "
                          f"{spec.VERSION_FIRST_DAY[version]}\n")

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from ..spec import DEFAULT_VERSION
 
 __all__ = ["ERROR", "INFO", "SEVERITIES", "WARNING", "Finding", "InputError", "Report"]
 
@@ -78,7 +79,7 @@ class Report:
     histories: dict[str, list[str]] = field(default_factory=dict)
     transitions: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
     strict: bool = False
-    version: str = "v2"
+    version: str = DEFAULT_VERSION
     unknown_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
     #: runs judged by the rules of each period (its label, e.g. ``"from 2024-06-03"``), in the order first used
     periods: dict[str, int] = field(default_factory=dict)

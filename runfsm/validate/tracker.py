@@ -124,7 +124,7 @@ class Rules:
         self.checks = {k: ObjectChecks(prof, k) for k in ("run", "run_step", "message")}
         self.rc = self.checks["run"]
         self.anchors = anchors = Anchors(prof)
-        self.run_stop = prof.run.terminal | prof.run.paused
+        self.run_stop = prof.run.stops
         # run end statuses a step is documented to end with (completes before; expires with)
         self.step_ends_with_run = anchors.ordered_end["run_step"] | (
             {anchors.run_clock_end} if anchors.run_clock_end else set())

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import runfsm
 from runfsm import strategies as rs
 from runfsm.diagrams import to_dot, to_mermaid
 from runfsm.errors import SpecError
@@ -82,6 +83,12 @@ def test_the_declaration_compiles_into_the_lookups_every_tool_uses() -> None:
     assert LC.is_legal("jammed", "cancelled") and not LC.is_legal("jammed", "cancelled", strict=True)
     assert PROFILE.event_names() == {f"job.{s}": ("job", s) for s in ("created", *LC.order)}
     assert PROFILE.version == "v1" and PROFILE.period.label == "all dates"
+    assert LC.working == "printing" and LC.stops == {"jammed", "done", "cancelled"}
+    assert (runfsm.RUN.working, runfsm.RUN.stops) == ("in_progress", runfsm.RUN.terminal | {"requires_action"})
+    fork = JOB._replace(transitions=(*JOB.transitions, T("skip", "pending", "jammed", "server", "doc", "manual")))
+    assert compile_protocol(PRINTER._replace(objects=(fork,))).primary.working is None  # no single one
+    with pytest.raises(SpecError, match="no single status follows 'pending'"):
+        compile_protocol(PRINTER._replace(objects=(fork,))).primary.require_working()
 
 
 def test_a_broken_declaration_is_refused_with_every_problem_named() -> None:
