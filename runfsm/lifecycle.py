@@ -13,7 +13,6 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
 
 from . import spec
@@ -23,7 +22,31 @@ __all__ = ["Lifecycle", "Period", "Profile", "Transition", "as_of_day", "compile
            "profile_at"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+# Calendar arithmetic by hand: importing datetime would cost a third of ``import runfsm``.
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _civil_from_days(z: int) -> str:
+    """The ISO day ``z`` days after 1970-01-01."""
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    y = yoe + era * 400 + (m <= 2)
+    return f"{y:04d}-{m:02d}-{d:02d}"
 
 
 class Period(NamedTuple):
@@ -50,7 +73,7 @@ ALL_DATES = Period(None, None)
 
 def day_seconds(day: str) -> int:
     """Unix seconds at 00:00 UTC of the ISO ``day``."""
-    return (date.fromisoformat(day).toordinal() - _EPOCH_ORDINAL) * 86400
+    return _days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * 86400
 
 
 def parse_held(held: str, versions: Sequence[str] = spec.VERSIONS) -> tuple[str | None, str | None, str | None]:
@@ -80,7 +103,9 @@ def parse_held(held: str, versions: Sequence[str] = spec.VERSIONS) -> tuple[str 
 
 def _valid_day(day: str) -> bool:
     try:
-        date.fromisoformat(day)
+        y, m, d = int(day[:4]), int(day[5:7]), int(day[8:10])
+        if not (y >= 1 and 1 <= m <= 12 and 1 <= d <= 31) or _civil_from_days(_days_from_civil(y, m, d)) != day:
+            raise ValueError(day)
     except ValueError:
         return False
     return True
@@ -668,21 +693,21 @@ def as_of_day(value: object) -> str:
     """An ISO day from ``"2024-04-27"``, a :class:`datetime.date` or datetime, or Unix seconds.
 
     Raises :class:`ValueError` naming what it cannot read."""
-    if isinstance(value, datetime):
-        return (value if value.tzinfo is None else value.astimezone(timezone.utc)).date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    if type(value).__module__ == "datetime":  # the caller has imported datetime already
+        import datetime as dt
+
+        if isinstance(value, dt.datetime):
+            return (value if value.tzinfo is None else value.astimezone(dt.timezone.utc)).date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
     if isinstance(value, str) and _DAY.fullmatch(value.strip()) and _valid_day(value.strip()):
         return value.strip()
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 2**53:
-        try:
-            return date.fromordinal(_EPOCH_ORDINAL + int(value // 86400)).isoformat()
-        except ValueError:  # before year 1 or after 9999
-            pass
+        day = _civil_from_days(int(value // 86400))
+        if len(day) == 10 and day[0] != "-" and day[:4] != "0000":  # years 1 to 9999, as days are written
+            return day
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     raise ValueError(f"as_of takes a day as YYYY-MM-DD, a date or Unix seconds, not {shown}")
-
-
 
 
 def profile_at(version: str, seconds: float, protocol: spec.Protocol = spec.PROTOCOL) -> Profile:

@@ -204,3 +204,20 @@ def test_dated_rows_are_listed_in_lifecycle_md_section_7() -> None:
     for held, grade in dated:
         for g in grade.split():
             assert g in rows[held][3], (held, g)
+
+
+@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+def test_the_calendar_arithmetic_agrees_with_datetime(day: date) -> None:
+    """runfsm counts days by hand (to keep datetime out of ``import runfsm``): it must agree everywhere."""
+    seconds = (day.toordinal() - date(1970, 1, 1).toordinal()) * 86400
+    assert day_seconds(day.isoformat()) == seconds
+    assert as_of_day(seconds) == as_of_day(seconds + 86399) == as_of_day(day) == day.isoformat()
+
+
+def test_a_time_of_day_or_an_impossible_day_is_no_day() -> None:
+    from datetime import time
+
+    for bad in (time(12), "2023-02-29", "2024-00-10", "0000-01-01", -62135596801, 253402300800):
+        with pytest.raises(ValueError, match="as_of takes a day"):
+            as_of_day(bad)
+    assert as_of_day("2024-02-29") == "2024-02-29" and as_of_day(-62135596800) == "0001-01-01"
