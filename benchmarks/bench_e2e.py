@@ -7,16 +7,14 @@ pydantic) vs runfsm (simulator, adapter) vs the rest (json, stdlib).
 from __future__ import annotations
 
 import contextlib
-import cProfile
 import io
 import json
-import pstats
 import runpy
 import time
 from pathlib import Path
 from typing import Any
 
-from harness import Row
+from harness import Row, round_trip
 
 import runfsm
 from runfsm.openai import client
@@ -52,41 +50,8 @@ def _one_run() -> None:
         time.sleep = saved
 
 
-def _share(stats: pstats.Stats) -> dict[str, float]:
-    out = {"runfsm": 0.0, "sdk": 0.0, "other": 0.0}
-    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        if filename.startswith(RUNFSM_DIR):
-            out["runfsm"] += tottime
-        elif any(part in filename for part in SDK_PARTS):
-            out["sdk"] += tottime
-        else:
-            out["other"] += tottime
-    return out
-
-
 def run(repeats: int, scale: float) -> list[Row]:
     import warnings
 
     warnings.simplefilter("ignore", DeprecationWarning)
-    n = max(5, int(60 * scale))
-    _one_run()  # warm up imports
-    best = float("inf")
-    for _ in range(max(1, repeats // 2)):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            _one_run()
-        best = min(best, (time.perf_counter() - t0) / n)
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(n):
-        _one_run()
-    prof.disable()
-    share = _share(pstats.Stats(prof))
-    total = sum(share.values())
-    ours, sdk = share["runfsm"] / total, share["sdk"] / total
-    return [
-        Row("end to end", "seed weather loop via openai SDK", best * 1e9, 1 / best,
-            target="runfsm share < SDK share", met=ours < sdk,
-            note=f"time in SDK {sdk:.0%}, runfsm {ours:.0%}, other {share['other'] / total:.0%} (cProfile)",
-            extra={"share": share}),
-    ]
+    return [round_trip("seed weather loop via openai SDK", _one_run, SDK_PARTS, RUNFSM_DIR, repeats, scale)]

@@ -7,7 +7,9 @@ are context only.
 
 from __future__ import annotations
 
+import cProfile
 import gc
+import pstats
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -73,3 +75,35 @@ def render(rows: list[Row]) -> str:
     lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*b).rstrip() for b in body]
     return "\n".join(lines)
+
+
+def round_trip(name: str, one_run: Callable[[], None], sdk_parts: tuple[str, ...], runfsm_dir: str, repeats: int,
+               scale: float) -> Row:
+    """Round trips per second of ``one_run``, and where cProfile says the time goes: the SDK
+    (files whose path holds one of ``sdk_parts``), runfsm, or the rest (json, stdlib)."""
+    n = max(5, int(60 * scale))
+    one_run()  # warm up imports
+    best = float("inf")
+    for _ in range(max(1, repeats // 2)):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            one_run()
+        best = min(best, (time.perf_counter() - t0) / n)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n):
+        one_run()
+    prof.disable()
+    share = {"runfsm": 0.0, "sdk": 0.0, "other": 0.0}
+    for (filename, _, _), (_, _, tottime, _, _) in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
+        if filename.startswith(runfsm_dir):
+            share["runfsm"] += tottime
+        elif any(part in filename for part in sdk_parts):
+            share["sdk"] += tottime
+        else:
+            share["other"] += tottime
+    total = sum(share.values())
+    ours, sdk = share["runfsm"] / total, share["sdk"] / total
+    return Row("end to end", name, best * 1e9, 1 / best, target="runfsm share < SDK share", met=ours < sdk,
+               note=f"time in SDK {sdk:.0%}, runfsm {ours:.0%}, other {share['other'] / total:.0%} (cProfile)",
+               extra={"share": share})
