@@ -54,6 +54,17 @@ def _whole_seconds(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _plain(obj: object) -> object:
+    """An SDK model as plain data; the stream helper's parsed models warn when dumped, which says nothing here."""
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump) and not isinstance(obj, (dict, list, str, bytes, bytearray)):
+        try:
+            return dump(warnings=False)
+        except Exception:  # not a pydantic model after all, or a broken one: coerce says so
+            return obj
+    return obj
+
+
 class _Stream:
     __slots__ = ("cursor", "ended", "events", "last", "response_id")
 
@@ -81,6 +92,7 @@ class ResponsesTracker(LifecycleTracker):
 
     def feed(self, obj: object, *, source: str | None = None, line: int | None = None) -> list[Finding]:
         """One polled response (a dict, JSON text or SDK model), or a stream event record."""
+        obj = _plain(obj)
         try:
             value = coerce(obj, source=source, line=line)
         except InputError:
@@ -132,7 +144,7 @@ class ResponsesTracker(LifecycleTracker):
 
     def _event(self, name: str | None, data: object, stream: object, source: str | None, line: int | None,
                idx: int) -> None:
-        value = coerce(data, source=source, line=line)
+        value = coerce(_plain(data), source=source, line=line)
         if not isinstance(value, dict):
             raise InputError(f"a stream event whose data is {type(value).__name__}, not an object", source=source,
                              line=line, code="input.type")
