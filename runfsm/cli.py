@@ -56,6 +56,8 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
         p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
         p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
+        p.add_argument("--protocol", choices=("assistants", "responses"), default="assistants",
+                       help="the Assistants runs (default) or the Responses API background mode")
     elif name == "check":  # declared here: building the parser must not load the simulator
         p.add_argument("target", metavar="MODULE:FUNCTION",
                        help="the client function to check: package.module:function or path/to/file.py:function")
