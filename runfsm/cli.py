@@ -52,10 +52,14 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--trace", metavar="FILE", help="overlay the path of the run(s) in this trace")
         p.add_argument("--renderer", choices=("pure", "system"), default="pure",
                        help="graphviz-pure (default) or the system's dot")
+        p.add_argument("--protocol", choices=("assistants", "responses"), default="assistants",
+                       help="the Assistants runs (default) or the Responses API background mode")
     elif name == "paths":
         p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
         p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
         p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
+        p.add_argument("--protocol", choices=("assistants", "responses"), default="assistants",
+                       help="the Assistants runs (default) or the Responses API background mode")
     elif name == "check":  # declared here: building the parser must not load the simulator
         p.add_argument("target", metavar="MODULE:FUNCTION",
                        help="the client function to check: package.module:function or path/to/file.py:function")

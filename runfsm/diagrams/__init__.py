@@ -48,6 +48,8 @@ __all__ = [
 FORMATS = ("dot", "svg", "png", "mermaid")
 """Output formats, in the order they are written."""
 EXTENSIONS = {"dot": "dot", "svg": "svg", "png": "png", "mermaid": "mmd"}
+PROTOCOLS = ("assistants", "responses")
+"""The protocols ``write_all`` draws: the Assistants runs (by version) or the Responses API."""
 
 COMBINED = "run-and-steps"
 DIAGRAMS = ("run", "run_step", "message", COMBINED)
@@ -135,8 +137,11 @@ def write_all(
     version: str = spec.DEFAULT_VERSION,
     trace: Path | None = None,
     renderer: str = "pure",
+    protocol: str = "assistants",
 ) -> list[Path]:
     """Write every diagram of ``version`` into ``out_dir`` in ``formats`` (default: all); return the paths.
+
+    ``protocol="responses"`` writes the Responses API diagram, ``response``, instead.
 
     Without ``trace``: ``run``, ``run_step``, ``message`` and ``run-and-steps``
     (``run-v1`` ... for ``version="v1"``).  With ``trace``: one run diagram per
@@ -145,11 +150,21 @@ def write_all(
     fmts = _check_formats(formats)
     if renderer not in RENDERERS:
         raise RenderError(f"unknown renderer {renderer!r}; expected one of: {', '.join(RENDERERS)}")
-    names = diagram_names(version)
+    if protocol not in PROTOCOLS:
+        raise DiagramError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
+    if protocol == "responses" and trace is not None:
+        raise DiagramError("a trace overlay is drawn on the Assistants run diagram only")
+    names = diagram_names(version) if protocol == "assistants" else {}
     if any(f in ("svg", "png") for f in fmts):
         find_renderer(renderer)  # fail before writing anything when the renderer is missing
     jobs: list[tuple[str, str, str]] = []
-    if trace is None:
+    if protocol == "responses":
+        from ..lifecycle import compile_protocol
+        from ..responses_spec import PROTOCOL as RESPONSES
+
+        lc = compile_protocol(RESPONSES).primary
+        jobs.append((lc.kind, to_dot(lc), to_mermaid(lc)))
+    elif trace is None:
         for d, stem in names.items():
             jobs.append((stem, to_dot(d, version=version), to_mermaid(d, version=version)))
     else:
@@ -189,6 +204,7 @@ def main(args: object) -> int:
             version=getattr(args, "version", None) or spec.DEFAULT_VERSION,
             trace=Path(trace) if trace else None,
             renderer=getattr(args, "renderer", None) or "pure",
+            protocol=getattr(args, "protocol", None) or "assistants",
         )
     except RunfsmError as exc:
         print(f"runfsm diagram: error: {exc}", file=sys.stderr)

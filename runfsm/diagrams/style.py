@@ -73,7 +73,7 @@ def active_cluster_label(kind: str) -> str:
     return "active: locks the thread" if kind == "run" else "active"
 
 
-KIND_TITLES = {"run": "Run", "run_step": "Run step", "message": "Message"}
+KIND_TITLES = {"run": "Run", "run_step": "Run step", "message": "Message", "response": "Response (background mode)"}
 
 # Legend texts.
 INFERRED_LEGEND = "inferred: legal in tolerant mode only"

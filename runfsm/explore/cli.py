@@ -13,6 +13,10 @@ from ._search import explore
 
 def main(args: Any) -> int:
     """``runfsm paths``: explore, check, and print (or write) the shortest path to every target as scenarios."""
+    if getattr(args, "protocol", "assistants") == "responses":
+        from ._responses_paths import main as responses_main
+
+        return responses_main(args)
     version = getattr(args, "version", spec.DEFAULT_VERSION)
     depth = getattr(args, "depth", 12)
     strict = bool(getattr(args, "strict", False))

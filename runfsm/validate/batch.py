@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import spec
+from ._mixed import MixedTracker
 from .findings import InputError, Report
 from .reader import Bad
 from .recordings import feed_recording, is_recording
@@ -22,7 +23,7 @@ def validate_trace(items: Iterable[object], strict: bool = False, version: str =
 
     Each run, step and message is judged by the rules in force on the day of its
     ``created_at``, or on the day ``as_of`` for all of them (see :class:`Tracker`)."""
-    tracker = Tracker(strict, version, as_of=as_of)
+    tracker = MixedTracker(strict, version, as_of=as_of)
     for item in items:
         tracker.feed_record(item)
     tracker.close()
@@ -69,14 +70,14 @@ def validate_paths(
         return validate_parallel(paths, jobs, strict=strict, version=version, allow_empty=allow_empty,
                                  max_record=max_record, as_of=as_of)
     if not separate:
-        tracker = Tracker(strict, version, as_of=as_of)
+        tracker = MixedTracker(strict, version, as_of=as_of)
         for path in paths:
             _feed_file(tracker, path, allow_empty, max_record)
         tracker.close()
         return tracker.report()
     report = Report(strict=strict, version=version, as_of=Tracker(strict, version, as_of=as_of).as_of)
     for path in paths:
-        tracker = Tracker(strict, version, as_of=as_of)
+        tracker = MixedTracker(strict, version, as_of=as_of)
         name = _feed_file(tracker, path, allow_empty, max_record)
         tracker.close(source=name)
         one = tracker.report()

@@ -253,6 +253,7 @@ def _generate(out: Path, formats: list[str]) -> list[Path]:
     written: list[Path] = []
     for version in VERSIONS:
         written += write_all(out, formats=formats, version=version)
+    written += write_all(out, formats=formats, protocol="responses")
     return written
 
 
@@ -266,7 +267,7 @@ def _compare(fresh: list[Path], exts: tuple[str, ...], note: str = "") -> None:
     extra = sorted(p.name for p in COMMITTED.glob("*") if p.suffix.lstrip(".") in exts and p.name not in names)
     assert not stale and not extra, (
         f"diagrams/ is stale (changed or missing: {stale}; no longer generated: {extra}). "
-        "Regenerate with: runfsm diagram && runfsm diagram --version v1" + note
+        "Regenerate with: runfsm diagram && runfsm diagram --version v1 && runfsm diagram --protocol responses" + note
     )
 
 

@@ -1,0 +1,333 @@
+"""A small Responses API backend on the simulator's clock: background mode, streams, resumes, cancels.
+
+Every status change goes through :meth:`Lifecycle.fire` of the compiled
+:data:`runfsm.responses_spec.PROTOCOL`, every refusal is a row of its
+``REFUSALS`` table, and time is the injected :class:`~runfsm.sim.Clock`: a
+background response is ``queued`` when created, starts after the queue delay,
+and ends ``duration`` seconds later, as the script's action says.  The script
+vocabulary is the Assistants one: each response takes its queue actions
+(:class:`QueueDelay`, :class:`QueueStall`) and then one model action
+(:class:`Say`, :class:`CallFunctions`, :class:`Fail`, :class:`RunOutOfTokens`).
+Every response keeps its stream events (with ``sequence_number`` from 0), so a
+background stream can be resumed after any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from .. import responses_spec as rspec
+from ..lifecycle import compile_protocol
+from .clock import Clock
+from .errors import APIError, ConfigError, ScriptError, describe
+from .script import Action, CallFunctions, Fail, QueueDelay, QueueStall, RunOutOfTokens, Say, ScriptContext
+
+__all__ = ["ResponsesBackend", "responses_of"]
+
+_LC = compile_protocol(rspec.PROTOCOL).primary
+_REFUSAL = {r.key: r for r in rspec.REFUSALS}
+QUEUE_SECONDS = 1  # how long a background response waits in the queue unless the script says otherwise
+DEFAULT_REPLY = Say("OK.")  # what the model says once the script has run out
+_TOKEN_PREFIX = {"response": "resp_", "message": "msg_", "call": "call_", "function_call": "fc_"}
+
+
+def _refuse(key: str, status: int = 400, **fields: Any) -> APIError:
+    row = _REFUSAL[key]
+    return APIError(status, row.template.format(**fields), code=key if status == 400 else None)
+
+
+class _Response:
+    __slots__ = ("action", "background", "body", "calls", "events", "id", "status", "store")
+
+    def __init__(self, rid: str, body: dict[str, Any], background: bool, store: bool) -> None:
+        self.id = rid
+        self.body = body
+        self.background = background
+        self.store = store
+        self.status = body["status"]
+        self.events: list[dict[str, Any]] = []
+        self.calls: dict[str, str] = {}  # call id -> function name, of the function calls it made
+        self.action: Action | None = None
+
+
+class ResponsesBackend:
+    """The Responses endpoints of one simulated server: ``create``, ``retrieve``, ``cancel``, ``resume``.
+
+    ``cancel_finished`` says what a cancel of a background response that already
+    ended answers: ``"return"`` (the object, 200: what the idempotence sentence of
+    the reference implies), ``"conflict"`` (409) or ``"refuse"`` (400), as servers
+    were seen to do.  ``lose_cancel_race=True`` plays the race reported in practice:
+    a cancel of a running response answers ``cancelled`` and the response later
+    reads ``completed`` (tolerant mode only, see docs/responses.md).
+    """
+
+    def __init__(self, clock: Clock | None = None, *, seed: int = 0, script: Any = None,
+                 cancel_finished: str = "return", lose_cancel_race: bool = False) -> None:
+        if cancel_finished not in rspec.CANCEL_FINISHED:
+            raise ConfigError(f"cancel_finished takes one of {', '.join(rspec.CANCEL_FINISHED)}, "
+                              f"not {describe(cancel_finished)}")
+        self.clock = clock if clock is not None else Clock()
+        self.cancel_finished = cancel_finished
+        self.lose_cancel_race = bool(lose_cancel_race)
+        self._rng = random.Random(f"responses:{seed}")  # its own ids: the Assistants ids stay as they were
+        self._script: Any = ()
+        self._cursor = 0
+        self._responses: dict[str, _Response] = {}
+        if script is not None:
+            self.set_script(script)
+
+    # -- the script --------------------------------------------------------------------------
+
+    def set_script(self, script: Any) -> None:
+        """The model's actions, taken in order across responses (a sequence, or a callable)."""
+        if callable(script) and not isinstance(script, (list, tuple)):
+            self._script = script
+            return
+        if isinstance(script, (str, bytes)) or not hasattr(script, "__iter__"):
+            raise ScriptError(f"a script is a sequence of actions or a callable, got {describe(script)}")
+        actions = tuple(script)
+        for i, a in enumerate(actions):
+            if not isinstance(a, (Say, CallFunctions, Fail, RunOutOfTokens, QueueDelay, QueueStall)):
+                raise ScriptError(f"script action {i} is not an action the Responses API can play "
+                                  f"(Say, CallFunctions, Fail, RunOutOfTokens, QueueDelay, QueueStall): {describe(a)}")
+        self._script = actions
+        self._cursor = 0
+
+    def _next(self, rid: str) -> Action:
+        if callable(self._script):
+            try:
+                action = self._script(ScriptContext(rid, "", "", (), (), self._cursor))
+            except Exception as exc:
+                raise ScriptError(f"response {rid}: the script raised {type(exc).__name__}: {exc}") from None
+            self._cursor += 1
+            return action if action is not None else DEFAULT_REPLY
+        if self._cursor < len(self._script):
+            self._cursor += 1
+            return self._script[self._cursor - 1]  # type: ignore[no-any-return]
+        return DEFAULT_REPLY
+
+    def _id(self, kind: str) -> str:
+        return _TOKEN_PREFIX[kind] + self._rng.randbytes(16).hex()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def create(self, *, model: str | None = None, input: Any = None, background: bool | None = False,
+               store: bool | None = True, stream: bool | None = False, previous_response_id: str | None = None,
+               instructions: str | None = None, metadata: Any = None, max_output_tokens: int | None = None,
+               **extra: Any) -> dict[str, Any] | Iterator[dict[str, Any]]:
+        """``POST /v1/responses``: the response object, or its stream events when ``stream``."""
+        background, stream = bool(background), bool(stream)
+        store = True if store is None else bool(store)
+        if model is None:
+            raise APIError(400, "Missing required parameter: 'model'.", param="model")
+        if background and not store:
+            raise _refuse("background_needs_store")
+        self._function_outputs(input, previous_response_id)
+        now = self.clock.timestamp
+        rid = self._id("response")
+        body: dict[str, Any] = {
+            "id": rid, "object": "response", "created_at": now, "status": "queued" if background else "in_progress",
+            "background": background, "completed_at": None, "error": None, "incomplete_details": None,
+            "instructions": instructions, "max_output_tokens": max_output_tokens, "metadata": metadata or {},
+            "model": model, "output": [], "parallel_tool_calls": True, "previous_response_id": previous_response_id,
+            "store": store, "temperature": 1.0, "text": {"format": {"type": "text"}}, "tool_choice": "auto",
+            "tools": extra.get("tools") or [], "top_p": 1.0, "truncation": "disabled", "usage": None, "user": None,
+        }
+        r = _Response(rid, body, background, store)
+        self._responses[rid] = r
+        self._emit(r, "response.created")
+        delay: float | None = 0
+        action = self._next(rid)
+        while isinstance(action, (QueueDelay, QueueStall)):
+            if background:
+                delay = None if isinstance(action, QueueStall) else (delay or 0) + action.seconds
+            action = self._next(rid)
+        r.action = action
+        if background:
+            self._emit(r, "response.queued")
+            if delay is not None:
+                self.clock.call_later(delay if delay else QUEUE_SECONDS, self._start, rid)
+            return self._stream(r, -1) if stream else dict(r.body)
+        self._start(rid)
+        if stream:
+            return self._stream(r, -1)
+        self.clock.advance(self._duration(action))  # a foreground request returns when the response ends
+        return dict(r.body)
+
+    def retrieve(self, response_id: str) -> dict[str, Any]:
+        """``GET /v1/responses/{id}``."""
+        return dict(self._stored(response_id).body)
+
+    def resume(self, response_id: str, starting_after: int | None = None) -> Iterator[dict[str, Any]]:
+        """``GET /v1/responses/{id}?stream=true&starting_after=N``: the events after ``N``, then the rest live."""
+        r = self._stored(response_id)
+        if not r.background:
+            raise _refuse("resume_not_background")
+        if self.clock.now - r.body["created_at"] > rspec.RESUME_WINDOW_SECONDS:
+            raise _refuse("resume_too_old")
+        cursor = -1 if starting_after is None else starting_after
+        if cursor >= len(r.events):
+            raise _refuse("resume_past_end")
+        return self._stream(r, cursor)
+
+    def cancel(self, response_id: str) -> dict[str, Any]:
+        """``POST /v1/responses/{id}/cancel``."""
+        r = self._stored(response_id)
+        if not r.background:
+            raise _refuse("cancel_not_background")
+        if r.status in _LC.terminal:
+            if self.cancel_finished == "conflict" and r.status != "cancelled":
+                raise APIError(409, f"Cannot cancel a response with status '{r.status}'.")
+            if self.cancel_finished == "refuse" and r.status != "cancelled":
+                raise APIError(400, f"Cannot cancel a response with status '{r.status}'.")
+            return dict(r.body)
+        self._set(r, "cancel")
+        answer = dict(r.body)
+        if self.lose_cancel_race:  # the model finished anyway: every later read says completed
+            r.status = "completed"
+            r.body.update(status="completed", completed_at=self.clock.timestamp)
+        return answer
+
+    # -- what happens on the clock ------------------------------------------------------------
+
+    def _stored(self, response_id: str) -> _Response:
+        r = self._responses.get(response_id)
+        if r is None or not r.store or (
+                r.background and self.clock.now - r.body["created_at"] > rspec.RETENTION_SECONDS):
+            raise APIError(404, _REFUSAL["response_not_found"].template.format(run_id=response_id),
+                           param="response_id")
+        return r
+
+    def _function_outputs(self, items: Any, previous: str | None) -> list[dict[str, Any]]:
+        outputs = [i for i in items if isinstance(i, dict) and i.get("type") == "function_call_output"] \
+            if isinstance(items, list) else []
+        if previous is None:
+            if outputs:
+                raise APIError(400, "function_call_output items need previous_response_id: no tool call is "
+                                    f"known for call_id {describe(outputs[0].get('call_id'))}.", param="input")
+            return outputs
+        prev = self._responses.get(previous)
+        if prev is None or not prev.store:
+            raise APIError(404, f"Previous response with id '{previous}' not found.", param="previous_response_id")
+        for item in outputs:
+            if item.get("call_id") not in prev.calls:
+                raise APIError(400, f"No tool call found for function call output with call_id "
+                                    f"{describe(item.get('call_id'))}.", param="input")
+        return outputs
+
+    @staticmethod
+    def _duration(action: Action | None) -> float:
+        return float(getattr(action, "duration", 0) or 0)
+
+    def _start(self, rid: str) -> None:
+        r = self._responses[rid]
+        if r.status != "queued" and r.background:
+            return  # cancelled while queued
+        if r.background:
+            self._set(r, "start")
+        self._emit(r, "response.in_progress")
+        self.clock.call_later(self._duration(r.action), self._end, rid)
+
+    def _end(self, rid: str) -> None:
+        r = self._responses[rid]
+        if r.status != "in_progress":
+            return
+        action = r.action
+        if isinstance(action, Fail):
+            r.body["error"] = {"code": action.code, "message": action.message or "The model failed."}
+            self._set(r, "fail")
+            self._emit(r, "response.failed")
+            return
+        if isinstance(action, RunOutOfTokens):
+            text = action.during.text[: max(1, len(action.during.text) // 2)] if action.during else ""
+            if text:
+                self._message(r, text, "incomplete")
+            r.body["incomplete_details"] = {"reason": "max_output_tokens"}
+            self._set(r, "run_out_of_tokens")
+            self._emit(r, "response.incomplete")
+            return
+        if isinstance(action, CallFunctions):
+            for call in action.calls:
+                self._function_call(r, call.name, call.arguments)
+        elif isinstance(action, Say):
+            self._message(r, action.text, "completed")
+        r.body["completed_at"] = self.clock.timestamp
+        r.body["usage"] = {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15,
+                           "input_tokens_details": {"cached_tokens": 0},
+                           "output_tokens_details": {"reasoning_tokens": 0}}
+        self._set(r, "complete")
+        self._emit(r, "response.completed")
+
+    def _set(self, r: _Response, trigger: str) -> None:
+        edge = _LC.fire(r.status, trigger, obj_id=r.id)
+        r.status = edge.dest
+        r.body["status"] = edge.dest
+
+    def _emit(self, r: _Response, kind: str, **fields: Any) -> None:
+        event: dict[str, Any] = {"type": kind, "sequence_number": len(r.events), **fields}
+        if kind.removeprefix("response.") in (*rspec.STREAMED_STATUSES, "created"):
+            event["response"] = json.loads(json.dumps(r.body))  # the object as it was then
+        r.events.append(event)
+
+    def _message(self, r: _Response, text: str, status: str) -> None:
+        mid = self._id("message")
+        index = len(r.body["output"])
+        item: dict[str, Any] = {"id": mid, "type": "message", "role": "assistant", "status": "in_progress",
+                                "content": []}
+        self._emit(r, "response.output_item.added", output_index=index, item=dict(item))
+        part = {"type": "output_text", "text": "", "annotations": []}
+        self._emit(r, "response.content_part.added", item_id=mid, output_index=index, content_index=0, part=part)
+        for word in _chunks(text):
+            self._emit(r, "response.output_text.delta", item_id=mid, output_index=index, content_index=0,
+                       delta=word, logprobs=[])
+        self._emit(r, "response.output_text.done", item_id=mid, output_index=index, content_index=0, text=text,
+                   logprobs=[])
+        done_part = {"type": "output_text", "text": text, "annotations": []}
+        self._emit(r, "response.content_part.done", item_id=mid, output_index=index, content_index=0, part=done_part)
+        item.update(status=status, content=[done_part])
+        r.body["output"].append(item)
+        self._emit(r, "response.output_item.done", output_index=index, item=dict(item))
+
+    def _function_call(self, r: _Response, name: str, arguments: str) -> None:
+        call_id, fid = self._id("call"), self._id("function_call")
+        index = len(r.body["output"])
+        item = {"id": fid, "type": "function_call", "call_id": call_id, "name": name, "arguments": "",
+                "status": "in_progress"}
+        self._emit(r, "response.output_item.added", output_index=index, item=dict(item))
+        self._emit(r, "response.function_call_arguments.delta", item_id=fid, output_index=index, delta=arguments)
+        self._emit(r, "response.function_call_arguments.done", item_id=fid, output_index=index, arguments=arguments)
+        item.update(arguments=arguments, status="completed")
+        r.body["output"].append(item)
+        r.calls[call_id] = name
+        self._emit(r, "response.output_item.done", output_index=index, item=dict(item))
+
+    def _stream(self, r: _Response, cursor: int) -> Iterator[dict[str, Any]]:
+        """The events after ``cursor``, moving the clock to the next change when caught up."""
+        sent = cursor
+        while True:
+            while sent + 1 < len(r.events):
+                sent += 1
+                yield r.events[sent]
+            if r.status in _LC.terminal or self.clock.next_due is None:
+                return  # ended (a cancel sends no event), or nothing will ever change (a stalled queue)
+            self.clock.run_next()
+
+
+def _chunks(text: str) -> list[str]:
+    words = text.split(" ")
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words) if w or i < len(words) - 1] or [text]
+
+
+_BACKENDS: weakref.WeakKeyDictionary[Any, ResponsesBackend] = weakref.WeakKeyDictionary()
+
+
+def responses_of(sim: Any) -> ResponsesBackend:
+    """The Responses backend of a simulator: one per simulator, on its clock, playing its default script."""
+    backend = _BACKENDS.get(sim)
+    if backend is None:
+        backend = _BACKENDS[sim] = ResponsesBackend(sim.clock, script=getattr(sim, "_default_script", None))
+    return backend

@@ -1,0 +1,243 @@
+"""Validation of Responses objects, polled traces and streams; mixed logs through runfsm validate."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from runfsm import cli
+from runfsm import responses_spec as rs
+from runfsm import strategies as rst
+from runfsm.lifecycle import compile_protocol
+from runfsm.validate import validate_paths, validate_trace
+from runfsm.validate._responses import ResponsesTracker, validate_responses
+
+PROFILE = compile_protocol(rs.PROTOCOL)
+LC = PROFILE.primary
+
+
+def resp(status: str, rid: str = "resp_1", **fields: Any) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": rid, "object": "response", "created_at": 1_700_000_000, "status": status,
+                         "background": True, "error": None, "incomplete_details": None, "completed_at": None}
+    if status == "completed":
+        d["completed_at"] = 1_700_000_009
+    if status == "failed":
+        d["error"] = {"code": "server_error", "message": "boom"}
+    if status == "incomplete":
+        d["incomplete_details"] = {"reason": "max_output_tokens"}
+    d.update(fields)
+    return d
+
+
+def ev(kind: str, seq: int, status: str | None = None, rid: str = "resp_1", **fields: Any) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": kind, "sequence_number": seq, **fields}
+    if status is not None:
+        d["response"] = resp(status, rid)
+    return d
+
+
+def stream(end: str = "completed", rid: str = "resp_1", start: int = 0) -> list[dict[str, Any]]:
+    return [
+        ev("response.created", start, "queued", rid), ev("response.queued", start + 1, "queued", rid),
+        ev("response.in_progress", start + 2, "in_progress", rid),
+        ev("response.output_item.added", start + 3, output_index=0, item={"type": "message", "id": "msg_1"}),
+        ev("response.output_text.delta", start + 4, item_id="msg_1", output_index=0, content_index=0, delta="Hi"),
+        ev(f"response.{end}", start + 5, end, rid),
+    ]
+
+
+def codes(items: list[Any], strict: bool = False) -> list[str]:
+    return validate_responses(items, strict=strict).codes()
+
+
+# -- objects and polls ------------------------------------------------------------------------------
+
+def test_a_polled_background_response_validates_clean() -> None:
+    assert validate_responses([resp("queued"), resp("in_progress"), resp("completed")]).findings == []
+    assert codes([resp("queued"), resp("completed")]) == []  # a poller may miss statuses
+
+
+def test_field_rules_of_each_terminal_status() -> None:
+    assert codes([resp("failed", error=None)]) == ["response.field.error"]
+    assert codes([resp("incomplete", incomplete_details=None)]) == ["response.field.incomplete_details"]
+    assert codes([resp("in_progress", completed_at=1_700_000_001)]) == ["response.field.completed_at"]
+    assert codes([resp("completed", error={"code": "x", "message": "y"})]) == ["response.field.error"]
+
+
+def test_whole_second_floats_are_read_as_seconds() -> None:
+    assert codes([resp("completed", created_at=1_700_000_000.0, completed_at=1_700_000_003.5)]) == []
+    assert codes([resp("completed", created_at=float("nan"))]) == ["input.type"]
+
+
+def test_terminal_statuses_are_absorbing_but_a_lost_cancel_race_is_observed() -> None:
+    assert codes([resp("completed"), resp("in_progress")]) == ["response.terminal_left"]
+    report = validate_responses([resp("cancelled"), resp("completed")])
+    assert [(f.code, f.severity) for f in report.findings] == [("response.observed_transition", "info")]
+    assert report.ok
+    assert codes([resp("cancelled"), resp("completed")], strict=True) == ["response.terminal_left"]
+
+
+def test_unknown_statuses_and_objects_are_findings() -> None:
+    assert codes([resp("requires_action")]) == ["response.unknown_status"]
+    assert codes([resp("expired")]) == ["response.unknown_status"]
+    assert codes(["{not json", 7, {"object": "thread.run", "id": "run_1", "status": "queued"}]) == [
+        "input.json", "input.type", "input.object"]
+
+
+# -- streams ----------------------------------------------------------------------------------------
+
+def test_a_whole_background_stream_validates_clean() -> None:
+    for end in ("completed", "failed", "incomplete"):
+        assert validate_responses(stream(end)).findings == []
+
+
+def test_a_foreground_stream_is_created_in_progress() -> None:
+    events = [ev("response.created", 0, "in_progress"), ev("response.in_progress", 1, "in_progress"),
+              ev("response.completed", 2, "completed")]
+    assert codes(events) == []
+
+
+@pytest.mark.parametrize(("seqs", "code"), [
+    ((0, 1, 2, 2, 3, 4), "stream.sequence_order"),
+    ((0, 1, 2, 1, 3, 4), "stream.sequence_order"),
+    ((0, 1, 2, 4, 5, 6), "stream.sequence_gap"),
+])
+def test_sequence_numbers_that_repeat_go_back_or_skip(seqs: tuple[int, ...], code: str) -> None:
+    events = [dict(e, sequence_number=n) for e, n in zip(stream(), seqs, strict=True)]
+    assert codes(events) == [code]
+
+
+def test_one_terminal_event_and_nothing_after_it() -> None:
+    events = [*stream(), ev("response.output_text.delta", 6, item_id="msg_1", delta="late")]
+    assert codes(events) == ["stream.after_terminal"]
+    twice = [*stream(), ev("response.failed", 6, "failed")]
+    assert "stream.after_terminal" in codes(twice)
+
+
+def test_a_stream_cut_short_is_noted_and_a_cancelled_event_does_not_exist() -> None:
+    report = validate_responses(stream()[:3])
+    assert [(f.code, f.severity) for f in report.findings] == [("stream.unterminated", "info")]
+    assert codes([*stream()[:3], ev("response.cancelled", 3, "cancelled")]) == [
+        "stream.cancelled_event", "stream.unterminated"]
+
+
+def test_unknown_events_missing_sequence_numbers_and_other_responses() -> None:
+    events = stream()
+    events[3] = ev("response.teleported", 3)
+    assert codes(events) == ["stream.unknown_event"]
+    events = stream()
+    del events[4]["sequence_number"]
+    assert codes(events) == ["stream.sequence_missing", "stream.sequence_gap"]
+    events = stream()
+    events[2] = ev("response.in_progress", 2, "in_progress", rid="resp_2")
+    assert "stream.response_id" in codes(events)
+    events = stream()
+    events[1] = dict(events[1], type="response.in_progress")
+    assert "stream.event_type" in codes([("response.queued", e) if i == 1 else e for i, e in enumerate(events)])
+
+
+def test_a_resumed_stream_starts_exactly_after_its_cursor() -> None:
+    full = stream()
+    for cursor, first, code in ((2, 3, None), (2, 4, "stream.resume_start"), (2, 2, "stream.resume_start")):
+        t = ResponsesTracker()
+        for e in full[:3]:
+            t.feed(e)
+        t.end_stream()
+        t.begin_stream("resumed", starting_after=cursor)
+        for e in full[first:]:
+            t.feed_event(None, e, stream="resumed")
+        t.close()
+        found = [f.code for f in t.findings if f.severity != "info"]
+        assert found == ([] if code is None else [code]), (cursor, first)
+
+
+def test_a_status_event_skipping_a_status_is_an_illegal_edge() -> None:
+    events = [ev("response.created", 0, "queued"), ev("response.completed", 1, "completed")]
+    assert codes(events) == ["response.illegal_transition"]
+
+
+# -- strategies drive it: every legal path as a stream validates, every drawn object too -------------
+
+def _as_stream(path: tuple[str, ...]) -> list[dict[str, Any]]:
+    events = [ev("response.created", 0, path[0])]
+    for n, status in enumerate(path[1:], 1):
+        events.append(ev(f"response.{status}", n, status))
+    return events
+
+
+@given(rst.status_paths(lifecycle=LC, view="stream"))
+def test_legal_paths_streamed_validate_clean(path: tuple[str, ...]) -> None:
+    if "cancelled" in path:  # no stream event says cancelled: such a stream just stops
+        path = path[:path.index("cancelled")]
+    report = validate_responses(_as_stream(path))
+    assert report.errors == []
+
+
+@given(rst.status_paths(lifecycle=LC, view="poll"))
+def test_legal_paths_polled_validate_clean(path: tuple[str, ...]) -> None:
+    assert validate_responses([resp(s) for s in path]).errors == []
+
+
+@given(rst.wire_objects(profile=PROFILE))
+def test_drawn_response_objects_validate_clean(obj: dict[str, Any]) -> None:
+    assert obj["object"] == "response"
+    assert validate_responses([obj]).findings == []
+
+
+@given(st.lists(st.integers(min_value=-3, max_value=12), min_size=1, max_size=12))
+def test_any_sequence_numbers_give_findings_never_a_traceback(seqs: list[int]) -> None:
+    events = [ev("response.output_text.delta", n, item_id="m", delta="x") for n in seqs]
+    found = codes(events)
+    strictly_by_one = all(b == a + 1 for a, b in itertools.pairwise(seqs))
+    assert ("stream.sequence_order" in found or "stream.sequence_gap" in found) == (not strictly_by_one)
+
+
+# -- runfsm validate: two protocols in one log, told apart by content ---------------------------------
+
+def _assistants_run(status: str) -> dict[str, Any]:
+    return {"id": "run_1", "object": "thread.run", "created_at": 1_700_000_000, "thread_id": "thread_1",
+            "assistant_id": "asst_1", "status": status, "required_action": None, "last_error": None,
+            "expires_at": 1_700_000_600 if status != "completed" else None,
+            "started_at": None if status == "queued" else 1_700_000_001, "cancelled_at": None, "failed_at": None,
+            "completed_at": 1_700_000_005 if status == "completed" else None, "incomplete_details": None,
+            "model": "gpt-4o", "instructions": None, "tools": [], "metadata": {}, "usage": None}
+
+
+def test_a_mixed_json_lines_log_is_read_by_both_trackers(tmp_path: Path) -> None:
+    log = tmp_path / "mixed.jsonl"
+    lines = [_assistants_run("queued"), resp("queued"), *stream(rid="resp_2"), _assistants_run("completed"),
+             resp("completed")]
+    log.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    report = validate_paths([log])
+    assert report.errors == [], report.findings
+    assert report.histories["response resp_1"] == ["queued", "completed"]
+    assert report.histories["response resp_2"] == ["queued", "in_progress", "completed"]
+    assert "run_1" in str(report.histories)
+
+
+def test_a_responses_sse_file_is_a_stream(tmp_path: Path) -> None:
+    sse = tmp_path / "stream.sse"
+    events = stream() + stream(rid="resp_9")
+    events[-1]["sequence_number"] = 7  # a gap in the second stream
+    sse.write_text("".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events), encoding="utf-8")
+    report = validate_paths([sse])
+    assert report.codes() == ["stream.sequence_gap"]
+
+
+def test_validate_trace_takes_responses_records_and_pairs() -> None:
+    report = validate_trace([resp("completed"), resp("in_progress"), ("response.created", ev("response.created", 0))])
+    assert "response.terminal_left" in report.codes()
+    assert "input.missing_key" in report.codes()
+
+
+def test_the_cli_reports_responses_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "bad.jsonl"
+    log.write_text(json.dumps(resp("completed")) + "\n" + json.dumps(resp("queued")) + "\n", encoding="utf-8")
+    assert cli.main(["validate", str(log)]) == 1
+    assert "response.terminal_left" in capsys.readouterr().out
