@@ -322,7 +322,8 @@ def _title_and_legend(title: str, lcs: Sequence[Lifecycle], overlay: Overlay | N
 
 def lifecycle_dot(lc: Lifecycle, overlay: Overlay | None = None, *, legend: bool = True) -> str:
     """DOT text for one lifecycle, optionally with a trace overlay."""
-    title = f"{st.KIND_TITLES.get(lc.kind, lc.kind)} lifecycle (API {lc.version})"
+    # a protocol with one version has nothing to tell apart
+    title = f"{st.KIND_TITLES.get(lc.kind, lc.kind)} lifecycle" + (f" (API {lc.version})" if len(lc.versions) > 1 else "")
     if overlay is not None:
         title += f": {overlay.title}"
     lines = _header(lc.kind, _title_and_legend(title, [lc], overlay, legend))

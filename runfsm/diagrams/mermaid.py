@@ -98,7 +98,8 @@ def _head(title: str) -> list[str]:
 
 def lifecycle_mermaid(lc: Lifecycle, overlay: Overlay | None = None) -> str:
     """Mermaid ``stateDiagram-v2`` source for one lifecycle, optionally with a trace overlay."""
-    title = f"{st.KIND_TITLES.get(lc.kind, lc.kind)} lifecycle (API {lc.version})"
+    # a protocol with one version has nothing to tell apart
+    title = f"{st.KIND_TITLES.get(lc.kind, lc.kind)} lifecycle" + (f" (API {lc.version})" if len(lc.versions) > 1 else "")
     if overlay is not None:
         title += f": {overlay.title}"
     lines = _head(title) + _states(lc, "", "    ", overlay) + _class_lines([lc], [""], overlay)
