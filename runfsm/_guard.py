@@ -51,6 +51,7 @@ from typing import Any
 from . import spec
 from ._guard_core import GUARDED_PATHS, GUARDS, POLICIES, REFUSAL_STATUS, Guard, GuardError, GuardWarning, Policy
 from .errors import MissingExtra
+from .validate._mixed import MixedTracker
 from .validate.findings import Finding
 from .validate.reader import SSEDecoder
 from .validate.tracker import Tracker
@@ -374,7 +375,8 @@ def guard(
         return azure_guard(client, policy=policy, strict=strict, version=version, tracker=tracker,
                            keep_finished=keep_finished)
     http = _http_client(client)
-    g = Guard(tracker if tracker is not None else Tracker(strict, version, keep_finished=keep_finished), policy)
+    # one tracker for both protocols: Responses answers go to its Responses tracker, by content
+    g = Guard(tracker if tracker is not None else MixedTracker(strict, version, keep_finished=keep_finished), policy)
     wrap: Any = AsyncGuardTransport if isinstance(http, _HX.AsyncClient) else GuardTransport
     transport = http._transport
     http._transport = wrap(transport.inner if isinstance(transport, wrap) else transport, g)

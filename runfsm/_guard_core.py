@@ -25,7 +25,7 @@ __all__ = ["GUARDED_PATHS", "GUARDS", "POLICIES", "REFUSAL_STATUS", "Guard", "Gu
 POLICIES = ("raise", "warn", "collect")
 """The built-in policies: raise on errors, warn on errors and warnings, or only collect."""
 
-GUARDED_PATHS: tuple[str, ...] = ("/threads",)
+GUARDED_PATHS: tuple[str, ...] = ("/threads", "/responses")
 """Requests whose URL path contains one of these are checked; everything else passes untouched."""
 
 REFUSAL_STATUS = 400

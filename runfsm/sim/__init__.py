@@ -15,6 +15,7 @@ on a clock you pass in, with deterministic ids from a seed.  See ``docs/simulato
 
 from __future__ import annotations
 
+from ._responses import ResponsesBackend, responses_of
 from .backend import Simulator
 from .clock import DEFAULT_START, Clock
 from .config import SimConfig
@@ -58,6 +59,7 @@ __all__ = [
     "Liveness",
     "QueueDelay",
     "QueueStall",
+    "ResponsesBackend",
     "RunOutOfTokens",
     "Say",
     "ScenarioError",
@@ -70,5 +72,6 @@ __all__ = [
     "Simulator",
     "StreamEvent",
     "ToolOutput",
+    "responses_of",
     "sse_text",
 ]

@@ -20,6 +20,7 @@ See ``docs/validate.md`` for every check, its code and its severity.
 from __future__ import annotations
 
 from ._generic import LifecycleTracker, validate_objects
+from ._responses import ResponsesTracker
 from .batch import validate_paths, validate_trace
 from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
 from .tracker import Tracker
@@ -32,6 +33,7 @@ __all__ = [
     "InputError",
     "LifecycleTracker",
     "Report",
+    "ResponsesTracker",
     "Tracker",
     "validate_objects",
     "validate_paths",
