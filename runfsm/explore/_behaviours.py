@@ -28,6 +28,7 @@ from ..sim import (
     Say,
     SimConfig,
 )
+from ..sim.script import step_action
 
 Json = dict[str, Any]
 
@@ -79,13 +80,11 @@ def tools_for(script: Iterable[Any], version: str = spec.DEFAULT_VERSION) -> lis
     names: list[str] = []
     used: set[str] = set()
     for action in script:
-        inner = action.during if isinstance(action, (Fail, RunOutOfTokens)) else action
-        if isinstance(inner, CallFunctions):
+        inner = step_action(action)
+        if isinstance(inner, CallFunctions):  # functions are declared by name
             names += [c.name for c in inner.calls if c.name not in names]
-        elif isinstance(inner, CodeInterpreter):
-            used.add(kinds["code_interpreter"])
-        elif isinstance(inner, FileSearch):
-            used.add(kinds["file_search"])
+        elif inner.TOOL:
+            used.add(kinds[inner.TOOL])
     tools: list[Json] = [{"type": k} for k in prof.tool_call_types if k in used]
     for n in names:
         tools.append({"type": spec.PAUSING_TOOL_CALL_TYPE, "function": {

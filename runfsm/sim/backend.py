@@ -27,7 +27,13 @@ from .ids import IdMaker
 from .liveness import Liveness, Watch
 from .params import check_attachment_tools, check_include, check_json, check_number, check_run_option
 from .records import Assistant, File, Message, Run, Thread, VectorStore
-from .script import Action, CallFunctions, CodeInterpreter, Fail, FileSearch, RunOutOfTokens, Script, check_script
+from .script import (
+    Action,
+    CallFunctions,
+    Script,
+    check_script,
+    step_action,
+)
 from .stream import EventStream, Sink, StreamEvent
 from .wire import RUN_OPTION_DEFAULTS, Wire, list_page
 
@@ -695,16 +701,14 @@ class Simulator:
                  if t.get("type") == spec.PAUSING_TOOL_CALL_TYPE and isinstance(t.get("function"), dict)}
         tool_type = self._wire.tool_type
         for i, action in enumerate(cast("tuple[Action, ...]", run.script)):
-            a: object = action.during if isinstance(action, (Fail, RunOutOfTokens)) else action
+            a = step_action(action)
             problem = None
-            if isinstance(a, CallFunctions):
+            if isinstance(a, CallFunctions):  # functions are checked by name
                 missing = [c.name for c in a.calls if c.name not in names]
                 if missing:
                     problem = f"calls function {missing[0]!r}, which is not among the run's tools"
-            elif isinstance(a, CodeInterpreter) and tool_type["code_interpreter"] not in kinds:
-                problem = f"uses {tool_type['code_interpreter']}, which is not among the run's tools"
-            elif isinstance(a, FileSearch) and tool_type["file_search"] not in kinds:
-                problem = f"uses {tool_type['file_search']}, which is not among the run's tools"
+            elif a.TOOL and tool_type[a.TOOL] not in kinds:
+                problem = f"uses {tool_type[a.TOOL]}, which is not among the run's tools"
             if problem:
                 known = ", ".join(sorted(str(k) for k in kinds | names)) or "none"
                 raise ScriptError(f"script action {i} ({type(a).__name__}) {problem} (tools: {known})")

@@ -420,7 +420,7 @@ class Engine:
             if len(action.calls) > 1 and (run.options or {}).get("parallel_tool_calls") is False:
                 raise ScriptError(f"run {run.id}: parallel_tool_calls is false but the script calls {len(action.calls)} functions at once")
             return
-        want = self.tool_type["code_interpreter" if isinstance(action, CodeInterpreter) else "file_search"]
+        want = self.tool_type[action.TOOL]
         if want not in kinds:
             raise ScriptError(f"run {run.id}: the script uses {want}, which is not among the run's tools ({', '.join(sorted(map(str, kinds))) or 'none'})")
         if isinstance(action, FileSearch):

@@ -53,6 +53,7 @@ __all__ = [
     "ToolOutput",
     "check_script",
     "estimate_tokens",
+    "step_action",
 ]
 
 
@@ -107,6 +108,9 @@ class Citation:
 @dataclass(frozen=True, slots=True)
 class Say:
     """Write an assistant message with ``text`` over ``duration`` seconds."""
+
+    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = spec.STEP_MESSAGE_CREATION  # the run step type it creates; "" when it creates none of its own
 
     text: str
     duration: float = 1
@@ -163,6 +167,9 @@ class CallFunctions:
     ``duration`` is how long the model takes to emit the calls.
     """
 
+    TOOL: ClassVar[str] = spec.PAUSING_TOOL_CALL_TYPE  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS  # the run step type it creates; "" when it creates none of its own
+
     calls: tuple[FunctionCall, ...]
     duration: float = 1
     prompt_tokens: int | None = None
@@ -190,6 +197,9 @@ class CodeInterpreter:
     simulator holds (purpose ``assistants_output``) and an ``image`` output of the call,
     before the ``logs`` output, as recorded.
     """
+
+    TOOL: ClassVar[str] = "code_interpreter"  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS  # the run step type it creates; "" when it creates none of its own
 
     input: str
     logs: str = ""
@@ -242,6 +252,9 @@ class FileSearch:
     ``ranker`` and ``score_threshold`` are the ``ranking_options`` the step reports.
     """
 
+    TOOL: ClassVar[str] = "file_search"  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS  # the run step type it creates; "" when it creates none of its own
+
     duration: float = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -275,6 +288,9 @@ class Fail:
     fails before it starts (``queued -> failed``, an inferred edge: needs
     ``SimConfig(inferred=True)``; put it first, or right after a :class:`CallFunctions`).
     """
+
+    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
 
     code: str = "server_error"
     message: str | None = None
@@ -313,6 +329,9 @@ class RunOutOfTokens:
     ``incomplete``, reason ``max_tokens``, with the part written so far).
     """
 
+    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
+
     reason: str = "max_completion_tokens"
     duration: float = 0
     during: Say | None = None
@@ -330,6 +349,9 @@ class RunOutOfTokens:
 @dataclass(frozen=True, slots=True)
 class QueueDelay:
     """The queue takes ``seconds`` (instead of ``SimConfig.queue_latency``) to start the run."""
+
+    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
 
     seconds: float
 
@@ -349,6 +371,9 @@ class QueueStall:
 
     ``queued -> expired`` is an inferred edge: needs ``SimConfig(inferred=True)``.
     """
+
+    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
 
     queue_fault: ClassVar[bool] = True
 
@@ -414,6 +439,12 @@ def check_script(script: object) -> Script:
                 "CallFunctions (the only places a run is queued)"
             )
     return actions
+
+
+def step_action(action: Action) -> Action:
+    """The action whose step a script action makes: Fail and RunOutOfTokens act through the one they interrupt."""
+    during = getattr(action, "during", None)
+    return during if during is not None else action
 
 
 def is_queue_action(action: object) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from .. import spec
 from ..lifecycle import Profile
 from .records import Assistant, File, Message, Run, Step, Thread, VectorStore
-from .script import CallFunctions, CodeInterpreter, FileSearch, Say
+from .script import Action, CallFunctions, CodeInterpreter, FileSearch, step_action
 
 __all__ = ["RUN_OPTION_DEFAULTS", "Wire", "list_page", "usage_dict"]
 
@@ -347,6 +347,6 @@ class Wire:
         return out
 
 
-def step_type(action: object) -> str:
+def step_type(action: Action) -> str:
     """The run step type an action creates."""
-    return spec.STEP_MESSAGE_CREATION if isinstance(action, Say) else spec.STEP_TOOL_CALLS
+    return step_action(action).STEP or spec.STEP_TOOL_CALLS
