@@ -6,36 +6,23 @@
 3. A background poll loop (create, retrieve until final) through the SDK against the simulator
    vs the same loop against an httpx mock transport that answers canned bodies (the floor).
 
-Run: python benchmarks/bench_responses.py
+Part of ``benchmarks/run.py`` (case ``responses``); contenders run interleaved, collector on.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 import openai
+from harness import Row, compare
 from openai._models import construct_type  # how the SDK turns a JSON body into its model
 from openai.types.responses import Response
 
 from runfsm import openai as runfsm_openai
 from runfsm.openai import http_library
-from runfsm.sim import Clock, Say, SimConfig, Simulator
-from runfsm.sim._responses import responses_of
-from runfsm.validate._responses import ResponsesTracker
-
-
-def best(fn: Callable[[], int], repeats: int = 5) -> float:
-    """Best seconds per operation over ``repeats`` rounds (``fn`` returns how many it did)."""
-    out = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        n = fn()
-        out = min(out, (time.perf_counter() - t0) / n)
-    return out
-
+from runfsm.sim import Clock, Say, SimConfig, Simulator, responses_of
+from runfsm.validate import ResponsesTracker
 
 httpx = http_library()  # httpx2 for openai 3.x, httpx before
 
@@ -50,7 +37,7 @@ def _body(status: str, rid: str = "resp_1") -> dict[str, Any]:
     return dict(body, id=rid, status=status) if status != "completed" else dict(body, id=rid)
 
 
-def snapshots(n: int = 20_000) -> dict[str, float]:
+def snapshots(repeats: int, n: int) -> list[Row]:
     body = _body("completed")
     bodies = [dict(body, id=f"resp_{i}") for i in range(n)]
 
@@ -65,11 +52,14 @@ def snapshots(n: int = 20_000) -> dict[str, float]:
             construct_type(type_=Response, value=b)
         return n
 
-    a, b = best(ours), best(sdk)
-    return {"validate_us": a * 1e6, "sdk_parse_us": b * 1e6, "ratio": a / b}
+    t = compare({"ours": ours, "sdk": sdk}, repeats)
+    a, b = t["ours"], t["sdk"]
+    return [Row("response snapshot", "openai construct_type(Response)", b * 1e9, 1 / b),
+            Row("response snapshot", "ResponsesTracker.feed", a * 1e9, 1 / a, a / b, "SDK parse",
+                note=f"{n} snapshots")]
 
 
-def events(n: int = 50_000) -> dict[str, float]:
+def events(repeats: int, n: int) -> list[Row]:
     texts = [json.dumps({"type": "response.output_text.delta", "sequence_number": i, "item_id": "msg_1",
                          "output_index": 0, "content_index": 0, "delta": "word ", "logprobs": []})
              for i in range(n)]
@@ -85,11 +75,14 @@ def events(n: int = 50_000) -> dict[str, float]:
             json.loads(text)
         return n
 
-    a, b = best(ours), best(floor)
-    return {"validate_us": a * 1e6, "json_loads_us": b * 1e6, "ratio": a / b}
+    t = compare({"ours": ours, "floor": floor}, repeats)
+    a, b = t["ours"], t["floor"]
+    return [Row("response event", "json.loads", b * 1e9, 1 / b),
+            Row("response event", "ResponsesTracker.feed_event (parses JSON too)", a * 1e9, 1 / a, a / b,
+                "json.loads", note=f"{n} events")]
 
 
-def poll_loops(n: int = 300) -> dict[str, float]:
+def poll_loops(repeats: int, n: int) -> list[Row]:
     def through_sim() -> int:
         sim = Simulator(clock=Clock(), config=SimConfig(trace=False), script=[Say("Hi", duration=3)] * n)
         client = runfsm_openai.client(sim)
@@ -118,12 +111,13 @@ def poll_loops(n: int = 300) -> dict[str, float]:
                 r = client.responses.retrieve(r.id)
         return n
 
-    a, b = best(through_sim, 3), best(through_mock, 3)
-    return {"sim_loop_ms": a * 1e3, "mock_floor_ms": b * 1e3, "ratio": a / b}
+    t = compare({"sim": through_sim, "mock": through_mock}, max(1, repeats // 2))
+    a, b = t["sim"], t["mock"]
+    return [Row("background poll loop", "openai SDK over an httpx mock transport (canned bodies)", b * 1e9, 1 / b),
+            Row("background poll loop", "openai SDK against the simulator", a * 1e9, 1 / a, a / b, "mock transport",
+                note="create, then retrieve until final")]
 
 
-if __name__ == "__main__":
-    for name, fn in (("snapshot validation vs SDK parse", snapshots), ("event validation vs json.loads", events),
-                     ("background poll loop: simulator vs httpx mock floor", poll_loops)):
-        figures = fn()
-        print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
+def run(repeats: int, scale: float) -> list[Row]:
+    return (snapshots(repeats, max(200, int(20_000 * scale))) + events(repeats, max(500, int(50_000 * scale)))
+            + poll_loops(repeats, max(5, int(300 * scale))))

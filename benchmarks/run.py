@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import Row, render  # noqa: E402
 
-CASES = ["edges", "validate", "stream", "sim", "e2e", "import", "validate_big", "check", "azure"]
+CASES = ["edges", "validate", "stream", "sim", "e2e", "import", "validate_big", "check", "azure", "responses"]
 
 
 def machine() -> dict[str, str]:
