@@ -15,7 +15,7 @@ on a clock you pass in, with deterministic ids from a seed.  See ``docs/simulato
 
 from __future__ import annotations
 
-from ._responses import ResponsesBackend, responses_of
+from ._responses import FilterContent, ResponsesBackend, responses_of
 from .backend import Simulator
 from .clock import DEFAULT_START, Clock
 from .config import SimConfig
@@ -55,6 +55,7 @@ __all__ = [
     "EventStream",
     "Fail",
     "FileSearch",
+    "FilterContent",
     "FunctionCall",
     "Liveness",
     "QueueDelay",

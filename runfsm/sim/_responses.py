@@ -7,9 +7,15 @@ background response is ``queued`` when created, starts after the queue delay,
 and ends ``duration`` seconds later, as the script's action says.  The script
 vocabulary is the Assistants one: each response takes its queue actions
 (:class:`QueueDelay`, :class:`QueueStall`) and then one model action
-(:class:`Say`, :class:`CallFunctions`, :class:`Fail`, :class:`RunOutOfTokens`).
+(:class:`Say`, :class:`CallFunctions`, :class:`Fail`, :class:`RunOutOfTokens`,
+or :class:`FilterContent`, which only this API knows).
 Every response keeps its stream events (with ``sequence_number`` from 0), so a
 background stream can be resumed after any of them.
+
+The backend keeps the numbers the simulator's liveness watch asks of an engine
+(responses active, the last to end and when) and joins the simulator's watch,
+so a client that polls an ended response forever is stopped like one that polls
+an ended run.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from __future__ import annotations
 import json
 import random
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .. import responses_spec as rspec
@@ -26,7 +33,7 @@ from .clock import Clock
 from .errors import APIError, ConfigError, ScriptError, describe
 from .script import Action, CallFunctions, Fail, QueueDelay, QueueStall, RunOutOfTokens, Say, ScriptContext
 
-__all__ = ["ResponsesBackend", "responses_of"]
+__all__ = ["FilterContent", "ResponsesBackend", "responses_of"]
 
 _LC = compile_protocol(rspec.PROTOCOL).primary
 _REFUSAL = {r.key: r for r in rspec.REFUSALS}
@@ -35,16 +42,38 @@ DEFAULT_REPLY = Say("OK.")  # what the model says once the script has run out
 _TOKEN_PREFIX = {"response": "resp_", "message": "msg_", "call": "call_", "function_call": "fc_"}
 
 
+@dataclass(frozen=True, slots=True)
+class FilterContent:
+    """The response ends ``incomplete`` (reason ``content_filter``) after ``duration`` seconds.
+
+    ``during``: the message being written when the filter cut it (half of it is kept).
+    """
+
+    duration: float = 0
+    during: Say | None = None
+
+    def __post_init__(self) -> None:
+        if self.during is not None and not isinstance(self.during, Say):
+            raise ScriptError(f"FilterContent: during must be a Say, got {describe(self.during)}")
+        if isinstance(self.duration, bool) or not isinstance(self.duration, (int, float)) or not self.duration >= 0:
+            raise ScriptError(f"FilterContent: duration must be a number of seconds >= 0, got {describe(self.duration)}")
+
+
+_ACTIONS = (Say, CallFunctions, Fail, RunOutOfTokens, FilterContent, QueueDelay, QueueStall)
+
+
 def _refuse(key: str, status: int = 400, **fields: Any) -> APIError:
     row = _REFUSAL[key]
     return APIError(status, row.template.format(**fields), code=key if status == 400 else None)
 
 
 class _Response:
-    __slots__ = ("action", "background", "body", "calls", "events", "id", "status", "store")
+    __slots__ = ("action", "background", "body", "calls", "created_at", "events", "history", "id", "status", "store")
 
-    def __init__(self, rid: str, body: dict[str, Any], background: bool, store: bool) -> None:
+    def __init__(self, rid: str, body: dict[str, Any], background: bool, store: bool, now: float) -> None:
         self.id = rid
+        self.created_at = now
+        self.history: tuple[Any, ...] = (now, body["status"])  # (time, status) flat, as a run's
         self.body = body
         self.background = background
         self.store = store
@@ -63,7 +92,12 @@ class ResponsesBackend:
     were seen to do.  ``lose_cancel_race=True`` plays the race reported in practice:
     a cancel of a running response answers ``cancelled`` and the response later
     reads ``completed`` (tolerant mode only, see docs/responses.md).
+    ``cut_streams_after=N`` ends the first stream of every response after ``N``
+    events, as a dropped connection does: the client has to resume it
+    (``starting_after``) or poll; :attr:`cuts` says where each stream was cut.
     """
+
+    terminal = _LC.terminal
 
     def __init__(self, clock: Clock | None = None, *, seed: int = 0, script: Any = None,
                  cancel_finished: str = "return", lose_cancel_race: bool = False) -> None:
@@ -77,6 +111,21 @@ class ResponsesBackend:
         self._script: Any = ()
         self._cursor = 0
         self._responses: dict[str, _Response] = {}
+        self.cut_streams_after: int | None = None
+        self.cuts: dict[str, int] = {}
+        """Response id -> the last sequence number its cut stream sent."""
+        self.followed: set[str] = set()
+        """The ids of responses retrieved or resumed after their stream was cut."""
+        self.streamed: list[str] | None = None
+        """When a list, the type of every stream event sent, in order."""
+        self.on_status: Callable[[str, str], None] | None = None
+        """Called with the response id and its status when it is created and after every change (outside parties)."""
+        # The liveness bookkeeping runfsm.sim.liveness asks of an engine.
+        self.active_runs = 0
+        self.last_ended: _Response | None = None
+        self.idle_since: float = 0
+        self.idle_epoch = 0
+        self.watch: Any = None
         if script is not None:
             self.set_script(script)
 
@@ -91,9 +140,9 @@ class ResponsesBackend:
             raise ScriptError(f"a script is a sequence of actions or a callable, got {describe(script)}")
         actions = tuple(script)
         for i, a in enumerate(actions):
-            if not isinstance(a, (Say, CallFunctions, Fail, RunOutOfTokens, QueueDelay, QueueStall)):
+            if not isinstance(a, _ACTIONS):
                 raise ScriptError(f"script action {i} is not an action the Responses API can play "
-                                  f"(Say, CallFunctions, Fail, RunOutOfTokens, QueueDelay, QueueStall): {describe(a)}")
+                                  f"({', '.join(k.__name__ for k in _ACTIONS)}): {describe(a)}")
         self._script = actions
         self._cursor = 0
 
@@ -137,9 +186,12 @@ class ResponsesBackend:
             "store": store, "temperature": 1.0, "text": {"format": {"type": "text"}}, "tool_choice": "auto",
             "tools": extra.get("tools") or [], "top_p": 1.0, "truncation": "disabled", "usage": None, "user": None,
         }
-        r = _Response(rid, body, background, store)
+        r = _Response(rid, body, background, store, self.clock.now)
         self._responses[rid] = r
+        self.active_runs += 1
         self._emit(r, "response.created")
+        if self.on_status is not None:
+            self.on_status(rid, r.status)
         delay: float | None = 0
         action = self._next(rid)
         while isinstance(action, (QueueDelay, QueueStall)):
@@ -151,20 +203,23 @@ class ResponsesBackend:
             self._emit(r, "response.queued")
             if delay is not None:
                 self.clock.call_later(delay if delay else QUEUE_SECONDS, self._start, rid)
-            return self._stream(r, -1) if stream else dict(r.body)
+            return self._stream(r, -1, self.cut_streams_after) if stream else dict(r.body)
         self._start(rid)
         if stream:
-            return self._stream(r, -1)
+            return self._stream(r, -1, self.cut_streams_after)
         self.clock.advance(self._duration(action))  # a foreground request returns when the response ends
         return dict(r.body)
 
     def retrieve(self, response_id: str) -> dict[str, Any]:
         """``GET /v1/responses/{id}``."""
-        return dict(self._stored(response_id).body)
+        r = self._stored(response_id)
+        self._read(r)
+        return dict(r.body)
 
     def resume(self, response_id: str, starting_after: int | None = None) -> Iterator[dict[str, Any]]:
         """``GET /v1/responses/{id}?stream=true&starting_after=N``: the events after ``N``, then the rest live."""
         r = self._stored(response_id)
+        self._read(r)
         if not r.background:
             raise _refuse("resume_not_background")
         if self.clock.now - r.body["created_at"] > rspec.RESUME_WINDOW_SECONDS:
@@ -189,10 +244,22 @@ class ResponsesBackend:
         answer = dict(r.body)
         if self.lose_cancel_race:  # the model finished anyway: every later read says completed
             r.status = "completed"
+            r.history += (self.clock.now, "completed")
             r.body.update(status="completed", completed_at=self.clock.timestamp)
         return answer
 
     # -- what happens on the clock ------------------------------------------------------------
+
+    def timelines(self) -> dict[str, list[tuple[float, str]]]:
+        """Response id -> every status it has been in, with the simulated time it entered it."""
+        return {rid: [(r.history[i], r.history[i + 1]) for i in range(0, len(r.history), 2)]
+                for rid, r in self._responses.items()}
+
+    def _read(self, r: _Response) -> None:
+        if r.id in self.cuts:
+            self.followed.add(r.id)
+        if self.watch is not None:
+            self.watch.retrieved(r, self)
 
     def _stored(self, response_id: str) -> _Response:
         r = self._responses.get(response_id)
@@ -242,12 +309,13 @@ class ResponsesBackend:
             self._set(r, "fail")
             self._emit(r, "response.failed")
             return
-        if isinstance(action, RunOutOfTokens):
+        if isinstance(action, (RunOutOfTokens, FilterContent)):
             text = action.during.text[: max(1, len(action.during.text) // 2)] if action.during else ""
             if text:
                 self._message(r, text, "incomplete")
-            r.body["incomplete_details"] = {"reason": "max_output_tokens"}
-            self._set(r, "run_out_of_tokens")
+            trigger = "filter_content" if isinstance(action, FilterContent) else "run_out_of_tokens"
+            r.body["incomplete_details"] = {"reason": rspec.REASON_BY_TRIGGER[trigger]}
+            self._set(r, trigger)
             self._emit(r, "response.incomplete")
             return
         if isinstance(action, CallFunctions):
@@ -266,6 +334,15 @@ class ResponsesBackend:
         edge = _LC.fire(r.status, trigger, obj_id=r.id)
         r.status = edge.dest
         r.body["status"] = edge.dest
+        r.history += (self.clock.now, edge.dest)
+        if edge.dest in _LC.terminal:
+            self.active_runs -= 1
+            if not self.active_runs:
+                self.last_ended = r
+                self.idle_since = self.clock.now
+                self.idle_epoch += 1
+        if self.on_status is not None:
+            self.on_status(r.id, edge.dest)
 
     def _emit(self, r: _Response, kind: str, **fields: Any) -> None:
         event: dict[str, Any] = {"type": kind, "sequence_number": len(r.events), **fields}
@@ -305,12 +382,17 @@ class ResponsesBackend:
         r.calls[call_id] = name
         self._emit(r, "response.output_item.done", output_index=index, item=dict(item))
 
-    def _stream(self, r: _Response, cursor: int) -> Iterator[dict[str, Any]]:
-        """The events after ``cursor``, moving the clock to the next change when caught up."""
+    def _stream(self, r: _Response, cursor: int, cut: int | None = None) -> Iterator[dict[str, Any]]:
+        """The events after ``cursor``, moving the clock to the next change when caught up (``cut``: at most so many)."""
         sent = cursor
         while True:
             while sent + 1 < len(r.events):
+                if cut is not None and sent - cursor >= cut:
+                    self.cuts[r.id] = sent
+                    return  # the connection drops: no terminal event, no error
                 sent += 1
+                if self.streamed is not None:
+                    self.streamed.append(r.events[sent]["type"])
                 yield r.events[sent]
             if r.status in _LC.terminal or self.clock.next_due is None:
                 return  # ended (a cancel sends no event), or nothing will ever change (a stalled queue)
@@ -330,4 +412,8 @@ def responses_of(sim: Any) -> ResponsesBackend:
     backend = _BACKENDS.get(sim)
     if backend is None:
         backend = _BACKENDS[sim] = ResponsesBackend(sim.clock, script=getattr(sim, "_default_script", None))
+        watch = getattr(sim, "_watch", None)
+        if watch is not None:  # one liveness watch for the runs and the responses of a simulator
+            watch.join(backend, "response")
+            backend.watch = watch
     return backend

@@ -22,6 +22,13 @@ races the server: the outside cancel of a paused run lands half a second after
 the run paused, before any poll can show the pause.  The Hypothesis mode
 (:func:`runfsm.testing.behaviour_variants`) varies every timing, races included.
 
+The Responses API (``protocol="responses"``) has a catalogue of its own, built
+the same way from :mod:`runfsm.responses_spec`: one recipe per trigger of its
+transitions, one behaviour per observed move (a cancel that loses the race),
+and the stream faults a resuming client must survive (a cut stream, and one cut
+too late to resume).  There ``config`` sets attributes of the Responses backend
+(:class:`~runfsm.sim.ResponsesBackend`) rather than :class:`~runfsm.sim.SimConfig`.
+
 The explorer's :func:`runfsm.explore.behaviours` is a different, smaller list on
 purpose: there the client's moves are what is explored, and the few model scripts
 that reach every target with them keep the breadth-first search small.
@@ -34,10 +41,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import responses_spec as rspec
 from .. import spec
 from ..errors import CheckError
 from ..lifecycle import Profile, Transition
 from ..lifecycle import profile as get_profile
+from ..sim._responses import FilterContent
 from ..sim.config import SimConfig
 from ..sim.script import (
     Action,
@@ -52,7 +61,10 @@ from ..sim.script import (
     Say,
 )
 
-__all__ = ["UNREACHABLE", "Behaviour", "CheckError", "catalogue", "default_tools", "select"]
+__all__ = ["PROTOCOLS", "UNREACHABLE", "Behaviour", "CheckError", "catalogue", "default_tools", "select"]
+
+PROTOCOLS = ("assistants", "responses")
+"""The protocols a check can exercise (``check_client(..., protocol=...)``)."""
 
 Json = dict[str, Any]
 
@@ -74,16 +86,19 @@ class Behaviour:
     simulated seconds after it first enters that status (if it is still there).
     ``inferred``: takes an edge the spec grades inferred (left out by ``strict``).
     ``poll_interval``: simulated seconds a run retrieve takes (default: the check's option).
+    ``tolerated``: keys of refusals (``responses_spec.REFUSALS``) the behaviour makes the
+    server give a correct client; one the client handles is no ``refused`` verdict.
     """
 
     name: str
     description: str
-    script: tuple[Action, ...]
+    script: tuple[Action | FilterContent, ...]
     config: Mapping[str, Any] = field(default_factory=dict)
     cancel_in: str | None = None
     cancel_after: float = 0.5
     inferred: bool = False
     poll_interval: float | None = None
+    tolerated: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.name
@@ -292,15 +307,101 @@ def _tool_steps(c: _Ctx) -> list[Behaviour]:
     return out
 
 
+# --- the Responses API: the same recipes, keyed by the triggers of responses_spec.TRANSITIONS ---------
+
+_ResponseRecipe = Callable[[Any], list[Behaviour]]  # a TransitionRow -> its behaviours
+
+
+def _r_start(t: Any) -> list[Behaviour]:
+    return [*_r_complete(t), Behaviour("slow_queue", "waits four minutes in the queue, then completes",
+                                       (QueueDelay(240), _say()))]
+
+
+def _r_complete(t: Any) -> list[Behaviour]:
+    return [Behaviour("completes", "writes one message and completes", (_say(),))]
+
+
+def _r_fail(t: Any) -> list[Behaviour]:
+    return [Behaviour("fails", "fails with server_error while working", (Fail("server_error", duration=2),))]
+
+
+def _r_incomplete(t: Any) -> list[Behaviour]:
+    reason = rspec.REASON_BY_TRIGGER[t.trigger]
+    during = Say(REPLY, duration=4)
+    action: RunOutOfTokens | FilterContent = RunOutOfTokens(during=during, duration=2) if t.trigger == "run_out_of_tokens" else \
+        FilterContent(duration=2, during=during)
+    return [Behaviour(f"incomplete_{reason}", f"ends incomplete ({reason}) while writing", (action,))]
+
+
+def _r_cancel(t: Any) -> list[Behaviour]:
+    if t.source == rspec.INITIAL:  # a stalled queue: nothing but a cancel ends it
+        return [Behaviour(f"cancelled_while_{t.source}", "is never started; another party cancels it after 30 s",
+                          (QueueStall(),), cancel_in=t.source, cancel_after=30)]
+    return [Behaviour(f"cancelled_while_{t.source}", f"another party cancels the response while it is {t.source}",
+                      (Say(REPLY, duration=10),), cancel_in=t.source, cancel_after=2)]
+
+
+RESPONSE_RECIPES: Mapping[str, _ResponseRecipe] = {
+    "start": _r_start,
+    "complete": _r_complete,
+    "fail": _r_fail,
+    "run_out_of_tokens": _r_incomplete,
+    "filter_content": _r_incomplete,
+    "cancel": _r_cancel,
+}
+"""Response trigger -> the behaviours that take its transitions."""
+
+
+def _observed(move: Any) -> list[Behaviour]:
+    """A status read after a terminal one (``responses_spec.OBSERVED_MOVES``), tolerant mode only."""
+    if (move.source, move.dest) == ("cancelled", "completed"):
+        return [Behaviour("cancel_loses_to_completion", "another party cancels; the response completes anyway",
+                          (Say(REPLY, duration=10),), config={"lose_cancel_race": True}, cancel_in="in_progress",
+                          cancel_after=2, inferred=True)]
+    return []
+
+
+def _stream_faults() -> list[Behaviour]:
+    """What a streaming client meets: a dropped stream, and one dropped too late to resume."""
+    too_old = next(r for r in rspec.REFUSALS if r.key == "resume_too_old")
+    wait = rspec.RESUME_WINDOW_SECONDS + 100
+    return [
+        Behaviour("stream_cut", "its first stream drops mid-text: resume it (starting_after) or poll",
+                  (_say(),), config={"cut_streams_after": 6}),
+        Behaviour(too_old.key, f"queued {wait} s, then its first stream drops: a resume is refused, poll instead",
+                  (QueueDelay(wait), _say()), config={"cut_streams_after": 3}, tolerated=(too_old.key,)),
+    ]
+
+
+def _responses_catalogue(strict: bool) -> tuple[Behaviour, ...]:
+    out: dict[str, Behaviour] = {}
+    for t in rspec.TRANSITIONS:
+        recipe = RESPONSE_RECIPES.get(t.trigger)
+        for b in recipe(t) if recipe is not None else ():  # none: the coverage test names the transition
+            out.setdefault(b.name, b)
+    for move in rspec.OBSERVED_MOVES:
+        for b in _observed(move):
+            out.setdefault(b.name, b)
+    for b in _stream_faults():
+        out.setdefault(b.name, b)
+    return tuple(b for b in out.values() if not (strict and b.inferred))
+
+
 def catalogue(version: str = spec.DEFAULT_VERSION, *, strict: bool = False, tools: Sequence[Json] | None = None,
-              arguments: Mapping[str, Any] | None = None) -> tuple[Behaviour, ...]:
+              arguments: Mapping[str, Any] | None = None, protocol: str = "assistants") -> tuple[Behaviour, ...]:
     """Every behaviour of the catalogue for API ``version``, in the spec's transition order.
 
     ``strict`` leaves out the behaviours that take an edge graded ``inferred``.
     ``tools``: the function tools whose names the scripted calls use (default
     :func:`default_tools`); ``arguments``: function name -> the arguments to call
     it with (default: a sample value for each required parameter).
+    ``protocol="responses"``: the Responses API's behaviours instead (``version``,
+    ``tools`` and ``arguments`` do not apply).
     """
+    if protocol not in PROTOCOLS:
+        raise CheckError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    if protocol == "responses":
+        return _responses_catalogue(strict)
     prof = get_profile(version)
     ctx = _ctx(prof, tools if tools is not None else default_tools(), arguments)
     out: dict[str, Behaviour] = {}

@@ -11,7 +11,8 @@ user, in this order:
 ``stuck``      the simulator or the watchdog stopped a client that would never stop;
 ``refused``    the API refused one of its calls (quoted), caught by the client or not;
 ``crashed``    it raised something not declared in ``raises=``;
-``abandoned``  it returned while a run was still active (only with ``must_finish=True``);
+``abandoned``  it returned while a run was still active (only with ``must_finish=True``), or
+               (Responses API) without resuming or reading a response whose stream was cut;
 ``unexpected`` an ``expect=`` check failed;
 ``skipped``    the behaviour cannot apply to this client (its own assistant lacks a tool);
 ``ok``         none of the above.
@@ -27,12 +28,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import responses_spec as rspec
 from .. import spec
 from ..errors import ClientStuck, IllegalTransition, RunfsmError
 from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim.clock import DEFAULT_START
 from ..sim.errors import ScriptError
-from ._catalogue import Behaviour, CheckError, catalogue, default_tools, select
+from ._catalogue import PROTOCOLS, Behaviour, CheckError, catalogue, default_tools, select
 from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome, clean
 from ._time import WallClockStuck, simulated_sleep, watchdog
 
@@ -64,9 +66,12 @@ class Options:
     start: int = DEFAULT_START
     seed: int = 0
     sdk: str = "openai"
+    protocol: str = "assistants"
 
     def describe(self) -> str:
         sdk = "" if self.sdk == "openai" else f", {self.sdk} SDK"
+        if self.protocol == "responses":
+            return f"responses, {'strict' if self.strict else 'tolerant'}{sdk}"
         return f"{self.version}, {'strict' if self.strict else 'tolerant'}{sdk}"
 
 
@@ -82,6 +87,11 @@ def options(**given: Any) -> Options:
         raise CheckError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     if given.get("sdk", "openai") not in SDKS:
         raise CheckError(f"sdk must be one of {', '.join(SDKS)}, got {given['sdk']!r}")
+    protocol = given.get("protocol", "assistants")
+    if protocol not in PROTOCOLS:
+        raise CheckError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    if protocol == "responses" and given.get("sdk", "openai") != "openai":
+        raise CheckError("protocol='responses' needs sdk='openai' (the azure AgentsClient has no Responses API)")
     if given.get("version", spec.DEFAULT_VERSION) not in spec.VERSIONS:
         raise CheckError(f"version must be one of {', '.join(spec.VERSIONS)}, got {given['version']!r}")
     raises = given.get("raises", ())
@@ -127,6 +137,17 @@ def options(**given: Any) -> Options:
 # --- calling the function ----------------------------------------------------------------------
 
 
+def _plan_for(fn: object, opts: Options) -> tuple[Callable[..., Any], list[str], bool]:
+    """:func:`_plan`, refusing what the protocol of ``opts`` cannot provide."""
+    target, names, is_async = _plan(fn)
+    if opts.protocol == "responses":
+        wrong = [n for n in names if n in ("assistant_id", "thread_id")]
+        if wrong:
+            raise CheckError(f"{getattr(fn, '__qualname__', fn)!s}: protocol='responses' provides client, sim and "
+                             f"behaviour, not {', '.join(wrong)}")
+    return target, names, is_async
+
+
 def _plan(fn: object) -> tuple[Callable[..., Any], list[str], bool]:
     """The parameters to pass ``fn`` (by name) and whether it is a coroutine function."""
     if not callable(fn):
@@ -159,13 +180,29 @@ class _Case:
 
         self.behaviour = behaviour
         self.opts = opts
-        config = SimConfig(inferred=not opts.strict, trace=True, **dict(behaviour.config))
-        self.sim = sim = Simulator(clock=Clock(opts.start), seed=opts.seed, config=config, script=behaviour.script,
+        self.responses = opts.protocol == "responses"
+        # The Responses backend takes the behaviour's config; the Assistants engine is left as it is.
+        sim_config = {} if self.responses else dict(behaviour.config)
+        config = SimConfig(inferred=not opts.strict, trace=True, **sim_config)
+        self.sim = sim = Simulator(clock=Clock(opts.start), seed=opts.seed, config=config,
+                                   script=None if self.responses else behaviour.script,  # type: ignore[arg-type]
                                    version=opts.version, liveness=opts.liveness)
-        kinds = sim.profile.tool_names
-        tools = list(opts.tools or default_tools())
-        tools += [{"type": kinds[k]} for k in sorted(behaviour.needs - {spec.PAUSING_TOOL_CALL_TYPE})]
-        self.assistant_id: str = sim.create_assistant(model=opts.model, name="runfsm-check", tools=tools)["id"]
+        self.assistant_id = ""
+        if self.responses:
+            from ..sim import responses_of
+
+            self.backend = responses_of(sim)
+            self.backend.set_script(behaviour.script)
+            self.backend.streamed = []
+            for name, value in behaviour.config.items():
+                if not hasattr(self.backend, name):
+                    raise CheckError(f"behaviour {behaviour.name}: the Responses backend has no setting {name!r}")
+                setattr(self.backend, name, value)
+        else:
+            kinds = sim.profile.tool_names
+            tools = list(opts.tools or default_tools())
+            tools += [{"type": kinds[k]} for k in sorted(behaviour.needs - {spec.PAUSING_TOOL_CALL_TYPE})]
+            self.assistant_id = sim.create_assistant(model=opts.model, name="runfsm-check", tools=tools)["id"]
         self._thread_id: str | None = None
         factory = async_client if asynchronous else client
         poll = behaviour.poll_interval if behaviour.poll_interval is not None else opts.poll_interval
@@ -176,7 +213,10 @@ class _Case:
         self.notes: list[str] = []
         self._cancel_planned: set[str] = set()
         if behaviour.cancel_in is not None:
-            sim._engine.on_status = self._on_status
+            if self.responses:
+                self.backend.on_status = self._on_response_status
+            else:
+                sim._engine.on_status = self._on_status
 
     @property
     def thread_id(self) -> str:
@@ -207,6 +247,19 @@ class _Case:
             self.notes.append(f"the outside cancel of {run.id} did not land: the run had left {status!r} "
                               f"for {run.status!r} when it came")
 
+    def _on_response_status(self, response_id: str, status: str) -> None:
+        if status == self.behaviour.cancel_in and response_id not in self._cancel_planned:
+            self._cancel_planned.add(response_id)
+            self.sim.clock.call_later(self.behaviour.cancel_after, self._outside_response_cancel, response_id, status)
+
+    def _outside_response_cancel(self, response_id: str, status: str) -> None:
+        now = self.backend.timelines()[response_id][-1][1]
+        if now == status:
+            self.backend.cancel(response_id)  # straight to the backend: not one of the client's calls
+        else:
+            self.notes.append(f"the outside cancel of {response_id} did not land: the response had left {status!r} "
+                              f"for {now!r} when it came")
+
     def progress(self) -> int:
         return self.router.requests + self.sim.clock.pending + int(self.sim.clock.now * 1000)
 
@@ -220,7 +273,7 @@ class _Case:
 
 # --- judging ------------------------------------------------------------------------------------
 
-_ID = re.compile(r"\b(thread|run|step|msg|call|asst|file)_[A-Za-z0-9]+")
+_ID = re.compile(r"\b(thread|run|step|msg|call|asst|file|resp|fc)_[A-Za-z0-9]+")
 
 
 def _named(text: str, run_names: Mapping[str, str]) -> str:
@@ -245,19 +298,33 @@ def _expectations(expect: Expect | Mapping[str, Expect] | None, name: str) -> li
 def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
     sim, opts = case.sim, case.opts
     start = opts.start
-    runs = {run_id: [(t - start, status) for t, status in sim.timeline(run_id)] for run_id, _ in sim.iter_runs()}
-    run_names = {run_id: f"run{i}" for i, run_id in enumerate(runs, 1)}
-    events = [r["event"] for r in sim.trace if isinstance(r, dict) and "event" in r and "stream" in r]
+    if case.responses:
+        noun, active_statuses = "response", frozenset(s.status for s in rspec.STATUSES if s.klass != spec.TERMINAL)
+        runs = {rid: [(t - start, status) for t, status in h] for rid, h in case.backend.timelines().items()}
+        events = list(case.backend.streamed or ())
+    else:
+        noun, active_statuses = "run", sim.profile.run.active
+        runs = {run_id: [(t - start, status) for t, status in sim.timeline(run_id)] for run_id, _ in sim.iter_runs()}
+        events = [r["event"] for r in sim.trace if isinstance(r, dict) and "event" in r and "stream" in r]
+    run_names = {run_id: f"{noun}{i}" for i, run_id in enumerate(runs, 1)}
     outcome = Outcome(case.behaviour, OK, returned=returned, error=error, runs=runs,
-                      calls=_calls(case, run_names), events=events, notes=list(case.notes))
+                      calls=_calls(case, run_names), events=events, notes=list(case.notes), noun=noun)
+    tolerated = {r.template for r in rspec.REFUSALS if r.key in case.behaviour.tolerated}
     refusals = [c for c in (case.router.calls or []) if c.status >= 400]
+    handled = [c for c in refusals if c.note in tolerated]
+    if handled and not (error is not None and not isinstance(error, opts.raises)):
+        # the behaviour provokes these refusals from any client; this one carried on
+        refusals = [c for c in refusals if c not in handled]
+        outcome.notes.append(f"the API refused {handled[0].method} {_named(handled[0].path, run_names)}"
+                             f" ({handled[0].status}: {handled[0].note}), as this behaviour means it to; "
+                             "the client carried on")
     if isinstance(error, ClientStuck):
         outcome.verdict = STUCK
         outcome.detail = _stuck_detail(case, error)
-        name = run_names.get(error.run_id or "", "a run")
+        name = run_names.get(error.run_id or "", f"a {noun}")
         outcome.headline = {
             "polled_after_end": f"does not treat {error.status!r} as final ({name} read {error.polls} more times)",
-            "idle": f"kept calling after every run ended ({error.polls} calls; the last ended {error.status!r})",
+            "idle": f"kept calling after every {noun} ended ({error.polls} calls; the last ended {error.status!r})",
         }.get(error.reason, "spins without calling the API (wall clock)")
     elif refusals:
         first = refusals[0]
@@ -277,12 +344,24 @@ def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
         outcome.verdict = CRASHED
         outcome.detail = clean(f"{type(error).__name__}: {error}", 500)  # the client's words: one escaped line
     else:
-        active = [run_id for run_id, h in runs.items() if h and h[-1][1] in sim.profile.run.active]
+        active = [run_id for run_id, h in runs.items() if h and h[-1][1] in active_statuses]
+        dropped = [(rid, seq) for rid, seq in case.backend.cuts.items()
+                   if rid not in case.backend.followed] if case.responses else []
         if opts.must_finish and active:
             outcome.verdict = ABANDONED
             last = runs[active[0]][-1][1]
             outcome.detail = (f"returned while {run_names[active[0]]} ({active[0]}) was still {last!r}: "
-                              "the client stopped watching a run that had not ended")
+                              f"the client stopped watching a {noun} that had not ended")
+        elif dropped:
+            rid, seq = dropped[0]
+            outcome.verdict = ABANDONED
+            outcome.headline = f"ignored a cut stream ({run_names[rid]} after sequence_number {seq})"
+            outcome.detail = (f"the stream of {run_names[rid]} ({rid}) was cut after sequence_number {seq}, "
+                              "with no terminal event; the client returned without resuming it or retrieving "
+                              f"the response (now {runs[rid][-1][1]!r}), so it never saw how it ended.\n"
+                              f"Likely bug: a stream that ends without response.completed, response.failed or "
+                              f"response.incomplete is not treated as dropped (resume with starting_after={seq}, "
+                              "or poll).")
         else:
             for check in _expectations(opts.expect, case.behaviour.name):
                 try:
@@ -314,7 +393,8 @@ def _stuck_detail(case: _Case, error: ClientStuck) -> str:
 def _behaviours(opts: Options, only: str | Sequence[str] | None,
                 behaviours: Sequence[Behaviour] | None) -> tuple[Behaviour, ...]:
     pool = behaviours if behaviours is not None else catalogue(
-        opts.version, strict=opts.strict, tools=list(opts.tools) or None, arguments=opts.arguments)
+        opts.version, strict=opts.strict, tools=list(opts.tools) or None, arguments=opts.arguments,
+        protocol=opts.protocol)
     if behaviours is not None and not all(isinstance(b, Behaviour) for b in behaviours):
         raise CheckError("behaviours= takes runfsm.testing.Behaviour values (see runfsm.testing.catalogue())")
     return select(pool, only)
@@ -360,7 +440,7 @@ async def _run_async(fn: Callable[..., Awaitable[Any]], names: list[str], behavi
 def check_behaviour(fn: Callable[..., Any], behaviour: Behaviour, **kwargs: Any) -> Outcome:
     """Run ``fn`` under one behaviour (sync functions; see :func:`check_client` for the options)."""
     opts = options(**kwargs)
-    target, names, is_async = _plan(fn)
+    target, names, is_async = _plan_for(fn, opts)
     if is_async:
         outcome: Outcome = _in_new_loop(lambda: _run_async(target, names, behaviour, opts))
         return outcome
@@ -403,10 +483,13 @@ def check_client(fn: Callable[..., Any], *, only: str | Sequence[str] | None = N
     (what the openai SDK's poll helpers are told to sleep), ``sdk`` (``"openai"``,
     or ``"azure"``: ``fn`` gets an ``azure.ai.agents`` ``AgentsClient`` instead), ``liveness``
     (:class:`~runfsm.sim.Liveness`), ``wall_timeout`` (seconds without an API
-    call before the client is declared stuck; None: off), ``start``, ``seed``.
+    call before the client is declared stuck; None: off), ``start``, ``seed``;
+    ``protocol`` (``"assistants"``, or ``"responses"``: the behaviours of the
+    Responses API's background mode, and ``fn`` gets ``client``, ``sim`` and
+    ``behaviour`` only).
     """
     opts = options(**kwargs)
-    target, names, is_async = _plan(fn)
+    target, names, is_async = _plan_for(fn, opts)
     chosen = _behaviours(opts, only, behaviours)
     if is_async:
         async def every() -> list[Outcome]:
@@ -422,7 +505,7 @@ async def acheck_client(fn: Callable[..., Awaitable[Any]], *, only: str | Sequen
                         behaviours: Sequence[Behaviour] | None = None, **kwargs: Any) -> ClientReport:
     """:func:`check_client` for a coroutine function, awaited in the running event loop."""
     opts = options(**kwargs)
-    target, names, is_async = _plan(fn)
+    target, names, is_async = _plan_for(fn, opts)
     if not is_async:
         raise CheckError(f"acheck_client needs a coroutine function (async def); {_target(fn)} is not one: "
                          "use check_client")
@@ -455,7 +538,7 @@ class BehaviourCase:
         """:meth:`check` for a coroutine function, in the running event loop."""
         __tracebackhide__ = True
         opts = options(version=self.version, strict=self.strict, **kwargs)
-        target, names, is_async = _plan(fn)
+        target, names, is_async = _plan_for(fn, opts)
         if not is_async:
             raise CheckError("acheck needs a coroutine function (async def): use check")
         outcome = await _run_async(target, names, self.behaviour, opts)

@@ -23,6 +23,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise RunfsmError("runfsm.testing's Hypothesis mode needs Hypothesis: pip install 'runfsm[testing]'") from exc
 
 from .. import spec
+from ..sim._responses import FilterContent
 from ..sim.script import Action, Fail, QueueDelay, RunOutOfTokens
 from ._catalogue import Behaviour, catalogue
 from ._check import check_behaviour, options
@@ -31,13 +32,13 @@ from ._report import Outcome
 __all__ = ["behaviour_variants", "explore_client"]
 
 
-def _scaled(action: Action, factor: float) -> Action:
+def _scaled(action: Action | FilterContent, factor: float) -> Action | FilterContent:
     if isinstance(action, QueueDelay):
         return dataclasses.replace(action, seconds=action.seconds * factor)
     changes: dict[str, Any] = {}
     if hasattr(action, "duration"):
         changes["duration"] = action.duration * factor
-    if isinstance(action, (Fail, RunOutOfTokens)) and action.during is not None:
+    if isinstance(action, (Fail, RunOutOfTokens, FilterContent)) and action.during is not None:
         changes["during"] = _scaled(action.during, factor)
     return dataclasses.replace(action, **changes) if changes else action
 

@@ -72,6 +72,7 @@ class Outcome:
     calls: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    noun: str = "run"  # what the protocol calls the objects in ``runs``
 
     @property
     def ok(self) -> bool:
@@ -91,7 +92,7 @@ class Outcome:
         lines = [f"{self.verdict}: {self.behaviour.name} ({self.behaviour.description})"]
         for i, (run_id, history) in enumerate(self.runs.items(), 1):
             path = ", ".join(f"{status} +{t:g}s" for t, status in history)
-            lines.append(f"  run{i} ({clean(run_id, 40)}): {path}")
+            lines.append(f"  {self.noun}{i} ({clean(run_id, 40)}): {path}")
         if self.calls:
             lines.append(f"  calls ({len(self.calls)}): {_short(fold(self.calls))}")
         if self.events:
