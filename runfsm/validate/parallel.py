@@ -32,6 +32,7 @@ from typing import Any
 
 from .. import spec
 from ..errors import RunfsmError
+from ._mixed import MixedTracker
 from .batch import empty_finding, source_name
 from .findings import Finding, Report
 from .reader import Bad, Event, Record
@@ -211,7 +212,7 @@ class _Worker:
     """A tracker and the steps routed to it."""
 
     def __init__(self, strict: bool, version: str, fast: bool | None, as_of: str | None) -> None:
-        self.tracker = tracker = Tracker(strict, version, as_of=as_of)
+        self.tracker = tracker = MixedTracker(strict, version, as_of=as_of)
         tracker._from_files = True
         self.tagged: list[tuple[int, int, Finding]] = []
 

@@ -241,3 +241,16 @@ def test_the_cli_reports_responses_findings(tmp_path: Path, capsys: pytest.Captu
     log.write_text(json.dumps(resp("completed")) + "\n" + json.dumps(resp("queued")) + "\n", encoding="utf-8")
     assert cli.main(["validate", str(log)]) == 1
     assert "response.terminal_left" in capsys.readouterr().out
+
+
+def test_jobs_give_the_same_findings_on_a_mixed_log(tmp_path: Path) -> None:
+    """Responses records carry no thread: the worker that owns unthreaded records checks them all."""
+    log = tmp_path / "mixed.jsonl"
+    broken = stream(rid="resp_3")
+    broken[-1]["sequence_number"] += 3  # a gap
+    lines = [_assistants_run("queued"), resp("completed"), resp("queued"), *stream(rid="resp_2"), *broken,
+             _assistants_run("completed")]
+    log.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    one, two = validate_paths([log]), validate_paths([log], jobs=2)
+    assert sorted(one.codes()) == sorted(two.codes())
+    assert {"response.terminal_left", "stream.sequence_gap"} <= set(two.codes())
