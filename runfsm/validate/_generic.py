@@ -22,6 +22,7 @@ from ._moves import MoveRules
 from .checks import ObjectChecks
 from .findings import ERROR, WARNING, Finding, InputError, Report
 from .reader import coerce
+from .tracker import stream_key
 
 __all__ = ["LifecycleTracker", "validate_objects"]
 
@@ -74,7 +75,10 @@ class LifecycleTracker(MoveRules):
     def feed_event(self, name: str, data: object, *, stream: object = None, source: str | None = None,
                    line: int | None = None) -> list[Finding]:
         """One stream event; events of one ``stream`` are checked edge by edge."""
-        return self._take(data, name, stream, source, line)
+        if name.__class__ is not str:
+            return self._take(InputError(f"an event name must be a string, not {type(name).__name__}",
+                                         source=source, line=line, code="input.type"), None, None, source, line)
+        return self._take(data, name, stream_key(stream), source, line)
 
     def _take(self, obj: object, event: str | None, stream: object, source: str | None,
               line: int | None) -> list[Finding]:
@@ -83,6 +87,8 @@ class LifecycleTracker(MoveRules):
         idx = self._count
         self._count += 1
         try:
+            if isinstance(obj, InputError):
+                raise obj
             self._one(obj, event, stream, source, line, idx)
         except InputError as exc:
             new.append(exc.finding(idx))
@@ -104,7 +110,8 @@ class LifecycleTracker(MoveRules):
         if not isinstance(value, dict):
             raise InputError(f"expected a JSON object, got {type(value).__name__}", source=source, line=line,
                              code="input.type")
-        kind = self._kind_of.get(value.get("object"))  # type: ignore[arg-type]
+        obj_type = value.get("object")
+        kind = self._kind_of.get(obj_type) if obj_type.__class__ is str else None
         if kind is None or (want_kind is not None and kind != want_kind):
             known = ", ".join(repr(t) for t in self._kind_of)
             raise InputError(f"an object of type {value.get('object')!r}"
@@ -125,7 +132,9 @@ class LifecycleTracker(MoveRules):
                 self._emit("stream.event_status", ERROR,
                            f"event {event!r} carries {lc.label} {oid} in status {status!r}; the event name says "
                            f"{expected!r}", oid, "stream", source, line, idx)
-            seen = self._streams.setdefault(stream, {})
+            seen = self._streams.get(stream)
+            if seen is None:
+                seen = self._streams[stream] = {}
             local = seen.get((kind, oid))
             seen[(kind, oid)] = status
         state = self._states.get((kind, oid))

@@ -62,6 +62,7 @@ class MixedTracker(Tracker):
     def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
         out = super().end_stream(stream, source=source)
         if self._responses is not None:
+            self._responses._count = self._count  # its findings take the index the log has reached
             more = self._responses.end_stream(stream, source=source)
             self._responses.findings.clear()
             self.findings.extend(more)
@@ -71,11 +72,16 @@ class MixedTracker(Tracker):
     def close(self, *, source: str | None = None) -> list[Finding]:
         out = super().close(source=source)
         if self._responses is not None:
+            self._responses._count = self._count
             more = self._responses.close(source=source)
             self._responses.findings.clear()
             self.findings.extend(more)
             out += more
         return out
+
+    def responses_report(self) -> Report | None:
+        """What the Responses records gave, or None when there were none."""
+        return self._responses.report() if self._responses is not None else None
 
     def report(self) -> Report:
         report = super().report()

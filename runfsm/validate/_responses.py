@@ -20,6 +20,7 @@ from ..lifecycle import Lifecycle, Profile, compile_protocol
 from ._generic import LifecycleTracker
 from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
 from .reader import coerce
+from .tracker import stream_key
 
 __all__ = ["ResponsesTracker", "is_responses_record", "validate_responses"]
 
@@ -103,11 +104,16 @@ class ResponsesTracker(LifecycleTracker):
 
     def begin_stream(self, stream: object = None, *, starting_after: int | None = None) -> None:
         """A new stream on ``stream``: fresh, or resumed after the event ``starting_after``."""
+        if starting_after is not None and (starting_after.__class__ is not int or starting_after < -1):
+            raise ValueError(f"starting_after is the sequence number of an event (an int >= -1), "
+                             f"not {starting_after!r}")
+        stream = stream_key(stream)
         self._wire[stream] = _Stream(starting_after)
         self._streams.pop(stream, None)
 
     def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
         """The stream on ``stream`` ended; one that sent events but no terminal event is noted (info)."""
+        stream = stream_key(stream)
         st = self._wire.pop(stream, None)
         self._streams.pop(stream, None)
         new: list[Finding] = []
@@ -134,7 +140,10 @@ class ResponsesTracker(LifecycleTracker):
         idx = self._count
         self._count += 1
         try:
-            self._event(name, data, stream, source, line, idx)
+            if name is not None and name.__class__ is not str:
+                raise InputError(f"an event name must be a string, not {type(name).__name__}", source=source,
+                                 line=line, code="input.type")
+            self._event(name, data, stream_key(stream), source, line, idx)
         except InputError as exc:
             new.append(exc.finding(idx))
         self.findings.extend(new)

@@ -211,7 +211,7 @@ _Share = tuple[list[tuple[int, int, Finding]], list[Any], Any, dict[str, int]]
 class _Worker:
     """A tracker and the steps routed to it."""
 
-    def __init__(self, strict: bool, version: str, fast: bool | None, as_of: str | None) -> None:
+    def __init__(self, strict: bool, version: str, as_of: str | None) -> None:
         self.tracker = tracker = MixedTracker(strict, version, as_of=as_of)
         tracker._from_files = True
         self.tagged: list[tuple[int, int, Finding]] = []
@@ -265,14 +265,19 @@ class _Worker:
             self.tagged.pop()
 
     def result(self) -> _Share:
-        runs = [(s.first_idx, rid, list(s.history), list(s.moves)) for rid, s in self.tracker._runs.items()]
-        return self.tagged, runs, self.tracker._unknown, self.tracker._period_runs
+        tracker = self.tracker
+        runs = [(s.first_idx, rid, list(s.history), list(s.moves)) for rid, s in tracker._runs.items()]
+        other = tracker.responses_report()
+        if other is not None:  # after every run, in the order first seen, as one process reports them
+            runs += [(sys.maxsize, key, history, other.transitions.get(key, []))
+                     for key, history in other.histories.items()]
+        return self.tagged, runs, tracker._unknown, tracker._period_runs
 
 
 def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str, allow_empty: bool,
            max_record: int, fast: bool | None, as_of: str | None = None) -> _Share:
     """Read everything; check the threads of worker ``me``."""
-    worker = _Worker(strict, version, fast, as_of)
+    worker = _Worker(strict, version, as_of)
     router = _Router(jobs, me, worker)
     for path in paths:
         name = source_name(path)

@@ -85,11 +85,12 @@ garbage (``yes '{}' | runfsm validate -``) costs no memory."""
 
 def input_only(value: object) -> bool:
     """A JSON value read from a file that can only be an input finding (a scalar, or an object that is
-    neither a run, step, message, list page nor event record): counted like an unreadable line."""
+    neither an API object, a list page, an event record nor a stream event carrying its own ``type``):
+    counted like an unreadable line."""
     if value.__class__ is dict:
         obj = value.get(OBJECT)
         return obj.__class__ is not str and "error" not in value and not (
-            obj is None and "event" in value and "data" in value)
+            obj is None and (("event" in value and "data" in value) or value.get("type").__class__ is str))
     return not isinstance(value, list)
 
 

@@ -254,3 +254,37 @@ def test_jobs_give_the_same_findings_on_a_mixed_log(tmp_path: Path) -> None:
     one, two = validate_paths([log]), validate_paths([log], jobs=2)
     assert sorted(one.codes()) == sorted(two.codes())
     assert {"response.terminal_left", "stream.sequence_gap"} <= set(two.codes())
+    assert two.histories == one.histories and "response resp_2" in two.histories
+
+
+def test_stream_event_lines_are_records_not_unreadable_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the cap of listed unreadable lines, a clean Responses stream is still no unreadable input."""
+    from runfsm.validate import parallel, tracker
+
+    monkeypatch.setattr(tracker, "LISTED_PER_FILE", 2)
+    monkeypatch.setattr(parallel, "LISTED_PER_FILE", 2)
+    log = tmp_path / "events.jsonl"
+    log.write_text("\n".join(json.dumps(e) for e in stream()) + "\n", encoding="utf-8")
+    for jobs in (1, 2):
+        report = validate_paths([log], jobs=jobs)
+        assert report.findings == [] and report.ok, (jobs, report.codes())
+
+
+def test_findings_of_both_protocols_come_in_input_order(tmp_path: Path) -> None:
+    log = tmp_path / "mixed.jsonl"
+    cut = stream(rid="resp_4")[:-1]  # no terminal event: noted when the log ends
+    lines = [*cut, _assistants_run("queued"), _assistants_run("completed")]
+    log.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    (f,) = validate_paths([log]).findings
+    assert f.code == "stream.unterminated" and f.index == len(lines) - 1  # noted where the log ends, not earlier
+
+
+def test_unreadable_names_streams_and_cursors_are_findings_or_errors_not_tracebacks() -> None:
+    t = ResponsesTracker()
+    assert [f.code for f in t.feed_event(["a"], ev("response.created", 0, "queued"))] == ["input.type"]
+    assert [f.code for f in t.feed({**resp("queued"), "object": [1]})] == ["input.object"]
+    assert t.feed_event(None, ev("response.created", 0, "queued"), stream=[1, 2]) == []
+    assert t.feed_event(None, ev("response.in_progress", 1, "in_progress"), stream=[1, 2]) == []  # the same stream
+    for bad in ("3", [1], True, -2, 1.5):
+        with pytest.raises(ValueError, match="starting_after"):
+            t.begin_stream("s", starting_after=bad)  # type: ignore[arg-type]
