@@ -483,7 +483,10 @@ class Profile:
 
     @property
     def tool_names(self) -> dict[str, str]:
-        """Tool call type as API v2 names it -> as this version names it (``file_search`` was ``retrieval`` in v1)."""
+        """Tool call type as API v2 names it -> as this version names it (``file_search`` was ``retrieval`` in v1);
+        empty for a protocol without tool calls."""
+        if not self.tool_call_types:
+            return {}
         return dict(zip(spec.TOOL_CALL_TYPES[spec.DEFAULT_VERSION], self.tool_call_types, strict=True))
 
     @property
@@ -628,7 +631,7 @@ def _cache_of(protocol: spec.Protocol) -> dict[object, object]:
 
 
 def _check_version(protocol: spec.Protocol, version: str) -> None:
-    if version not in protocol.versions:
+    if version.__class__ is not str or version not in protocol.versions:
         raise SpecError(f"unknown API version {version!r} of {protocol.name}; known: {', '.join(protocol.versions)}")
 
 
@@ -643,6 +646,9 @@ def _spans(protocol: spec.Protocol, version: str) -> tuple[Period, ...]:
     versions = protocol.versions
     tables: list[tuple[Any, ...]] = [t for o in protocol.objects for t in (o.statuses, o.transitions, o.field_rules)]
     tables.append(protocol.event_aliases)
+    unknown = sorted({r.since for t in tables for r in t if getattr(r, "since", versions[0]) not in versions})
+    if unknown:
+        raise SpecError(f"{protocol.name}: rows name unknown versions {unknown}; known: {', '.join(versions)}")
     first = dict(protocol.first_day).get(version)
     try:
         found_days = _boundaries((r.held for t in tables for r in t), version, versions)
@@ -710,16 +716,40 @@ def as_of_day(value: object) -> str:
     raise ValueError(f"as_of takes a day as YYYY-MM-DD, a date or Unix seconds, not {shown}")
 
 
+class _Timeline:
+    """One version's periods, ready for a lookup per object: start seconds, first day, profiles made lazily."""
+
+    __slots__ = ("first", "profiles", "spans", "starts")
+
+    def __init__(self, protocol: spec.Protocol, version: str) -> None:
+        self.spans = _spans(protocol, version)
+        self.starts = _starts(protocol, version)
+        first = dict(protocol.first_day).get(version)
+        self.first = float("-inf") if first is None else day_seconds(first)
+        self.profiles: list[Profile | None] = [None] * len(self.spans)
+
+
+def _timeline(protocol: spec.Protocol, version: str) -> _Timeline:
+    cache = _cache_of(protocol)
+    found = cache.get(version)  # a bare version string: the commonest key, hashed once
+    if found is None:
+        found = cache[version] = _Timeline(protocol, version)
+    return found  # type: ignore[return-value]
+
+
 def profile_at(version: str, seconds: float, protocol: spec.Protocol = spec.PROTOCOL) -> Profile:
     """The rules of ``version`` in force at Unix time ``seconds``.
 
     Today's rules for a time before the version was first served: such a stamp is
     no recording of it (see ``spec.VERSION_FIRST_DAY``)."""
-    spans = _spans(protocol, version)
-    first = dict(protocol.first_day).get(version)
-    if len(spans) == 1 or seconds != seconds or (first is not None and seconds < day_seconds(first)):
-        return _compiled(protocol, version, spans[-1])
-    return _compiled(protocol, version, spans[bisect_right(_starts(protocol, version), seconds) - 1])
+    t = _timeline(protocol, version)
+    i = len(t.spans) - 1
+    if i and seconds == seconds and seconds >= t.first:  # NaN, or before the first day: today's
+        i = bisect_right(t.starts, seconds) - 1
+    found = t.profiles[i]
+    if found is None:
+        found = t.profiles[i] = _compiled(protocol, version, t.spans[i])
+    return found
 
 
 def profile(version: str | None = None, as_of: object = None, protocol: spec.Protocol = spec.PROTOCOL) -> Profile:
@@ -728,6 +758,8 @@ def profile(version: str | None = None, as_of: object = None, protocol: spec.Pro
     The rules in force today, or on the day ``as_of`` (see :func:`as_of_day`)."""
     version = protocol.default_version if version is None else version
     if as_of is None:
+        if version.__class__ is not str:
+            _check_version(protocol, version)  # before it is used as a key
         return _compiled(protocol, version, _spans(protocol, version)[-1])
     day = as_of_day(as_of)
     first = dict(protocol.first_day).get(version)
@@ -741,6 +773,68 @@ def compile_protocol(protocol: spec.Protocol, version: str | None = None, as_of:
     """Check and compile any protocol (a :class:`~runfsm.spec.Protocol` value): :func:`profile` for it."""
     if not isinstance(protocol, spec.Protocol):
         raise SpecError(f"compile_protocol takes a runfsm.spec.Protocol, not {type(protocol).__name__}")
-    if not protocol.objects:
-        raise SpecError(f"protocol {protocol.name!r} declares no objects")
+    cache = _cache_of(protocol)
+    if "checked types" not in cache:
+        problems = _type_problems(protocol)
+        if problems:
+            raise SpecError(f"protocol {protocol.name!r}: " + "; ".join(problems[:10])
+                            + (f"; and {len(problems) - 10} more" if len(problems) > 10 else ""))
+        cache["checked types"] = True
     return profile(version, as_of, protocol)
+
+
+# What each row field must hold, read from the row types' own annotations (the single declaration).
+_FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "tuple[str, ...]": lambda v: isinstance(v, tuple) and all(isinstance(x, str) for x in v),
+}
+
+
+def _row_problems(row: object, cls: type, where: str) -> list[str]:
+    if not isinstance(row, cls):
+        return [f"{where} is a {type(row).__name__}, not a {cls.__name__}"]
+    out = []
+    for name, declared in cls.__annotations__.items():
+        annotation = str(getattr(declared, "__forward_arg__", declared))  # NamedTuple keeps them as ForwardRef
+        check = _FIELD_CHECKS.get(annotation)
+        if check is not None and not check(getattr(row, name)):
+            out.append(f"{where}: {name} must be {annotation}, not {getattr(row, name)!r}"[:200])
+    return out
+
+
+def _type_problems(protocol: spec.Protocol) -> list[str]:
+    """Every value of a protocol of the wrong type, said before any of them is used."""
+    p = protocol
+    out = _row_problems(p, spec.Protocol, "the protocol")
+    if not isinstance(p.versions, tuple) or not p.versions or not all(isinstance(v, str) for v in p.versions):
+        out.append(f"versions must be a non-empty tuple of names, not {p.versions!r}")
+        return out
+    if not isinstance(p.objects, tuple) or not p.objects:
+        out.append("it declares no objects")
+        return out
+    for item in p.first_day if isinstance(p.first_day, tuple) else (p.first_day,):
+        if not (isinstance(item, tuple) and len(item) == 2 and item[0] in p.versions and isinstance(item[1], str)
+                and _DAY.fullmatch(item[1]) and _valid_day(item[1])):
+            out.append(f"first_day holds (version, YYYY-MM-DD) pairs of known versions, not {item!r}")
+    kinds = [getattr(o, "kind", None) for o in p.objects]
+    out += [f"object kind {k!r} is declared twice" for k in sorted({k for k in kinds if kinds.count(k) > 1}, key=str)]
+    for i, o in enumerate(p.objects):
+        out += _row_problems(o, spec.ObjectSpec, f"object {i}")
+        if not isinstance(o, spec.ObjectSpec):
+            continue
+        for table, cls in ((o.statuses, spec.StatusRow), (o.transitions, spec.TransitionRow),
+                           (o.field_rules, spec.FieldRule)):
+            if not isinstance(table, tuple):
+                out.append(f"{o.kind}: a table must be a tuple of {cls.__name__}, not {type(table).__name__}")
+                continue
+            for j, row in enumerate(table):
+                out += _row_problems(row, cls, f"{o.kind} {cls.__name__} {j}")
+    for extra, row_cls in ((p.refusals, spec.RefusalRow), (p.event_aliases, spec.EventAlias)):
+        for j, row in enumerate(extra if isinstance(extra, tuple) else (extra,)):
+            out += _row_problems(row, row_cls, f"{row_cls.__name__} {j}")
+    for pair in p.tool_call_types if isinstance(p.tool_call_types, tuple) else (p.tool_call_types,):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and pair[0] in p.versions
+                and _FIELD_CHECKS["tuple[str, ...]"](pair[1])):
+            out.append(f"tool_call_types holds (version, tuple of names) pairs, not {pair!r}")
+    return out

@@ -206,3 +206,36 @@ def test_exploration_reaches_every_status_and_transition_by_the_shortest_trigger
             status = LC.fire(status, name).dest
             events.append((f"job.{status}", job(status)))
         assert validate_objects(PRINTER, events, strict=strict).errors == []
+
+
+@pytest.mark.parametrize(("broken", "complaint"), [
+    (PRINTER._replace(versions=()), "versions must be a non-empty tuple"),
+    (PRINTER._replace(versions=("v1", 2)), "versions must be a non-empty tuple"),
+    (PRINTER._replace(objects=("job",)), "object 0 is a str, not a ObjectSpec"),
+    (PRINTER._replace(objects=(JOB, JOB)), "object kind 'job' is declared twice"),
+    (PRINTER._replace(objects=(JOB._replace(statuses=(("pending", ACTIVE), *JOB.statuses[1:])),)),
+     "job StatusRow 0 is a tuple, not a StatusRow"),
+    (PRINTER._replace(objects=(JOB._replace(transitions=(JOB.transitions[0]._replace(evidence=None),
+                                                         *JOB.transitions[1:])),)),
+     "job TransitionRow 0: evidence must be str"),
+    (PRINTER._replace(objects=(JOB._replace(statuses=(StatusRow("pending", ACTIVE, held=5), *JOB.statuses[1:])),)),
+     "held must be str"),
+    (PRINTER._replace(objects=(JOB._replace(event_extra="created"),)), "event_extra must be tuple[str, ...]"),
+    (PRINTER._replace(first_day=(("v1", "yesterday"),)), "first_day holds (version, YYYY-MM-DD) pairs"),
+    (PRINTER._replace(first_day=(("v9", "2024-01-01"),)), "first_day holds (version, YYYY-MM-DD) pairs"),
+    (PRINTER._replace(refusals=(PRINTER.refusals[0]._replace(evidence=["doc"]),)), "RefusalRow 0: evidence"),
+    (PRINTER._replace(tool_call_types=5), "tool_call_types holds"),
+    (PRINTER._replace(objects=(JOB._replace(statuses=(StatusRow("pending", ACTIVE, "v9", "2024-01-01.."),
+                                                      *JOB.statuses[1:])),)), "unknown versions ['v9']"),
+])
+def test_a_malformed_protocol_is_a_spec_error_naming_the_value(broken: Protocol, complaint: str) -> None:
+    with pytest.raises(SpecError) as info:
+        compile_protocol(broken)
+    assert complaint in str(info.value)
+
+
+def test_an_odd_version_is_a_spec_error_and_tool_names_are_empty_without_tools() -> None:
+    for version in (["v1"], 1, "v9"):
+        with pytest.raises(SpecError, match="unknown API version"):
+            compile_protocol(PRINTER, version)  # type: ignore[arg-type]
+    assert PROFILE.tool_names == {}
