@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .findings import Finding, InputError
-from .reader import Bad, SSEDecoder
+from .reader import Bad, SSEDecoder, loads
 from .refusals import refusal_finding
 from .tracker import Tracker
 
@@ -126,16 +126,23 @@ def _entry(tracker: Tracker, entry: object, number: int, source: str) -> int:
     if isinstance(status, bool) or not isinstance(status, int):
         _bad(tracker, f"StatusCode must be a whole number, not {status!r:.40}", source, number)
         return 0
-    path = urlsplit(uri).path
+    try:
+        path = urlsplit(uri).path
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        _bad(tracker, f"RequestUri cannot be read: {exc}", source, number)
+        return 0
     if _GUARDED not in path:
         return 0
     label = f"{source} entry {number}: {method} {path}"
     body = entry.get("ResponseBody")
+    if body == [] or body == "":  # how the recorder writes a body with no bytes
+        return 1
     if status == _REFUSAL_STATUS:
-        if isinstance(body, str):
+        if not isinstance(body, dict):  # the refusal as text, lines or base64, like every other body
+            text = _text(body)
             try:
-                body = json.loads(body)
-            except ValueError:
+                body = loads(text) if text is not None else None
+            except InputError:
                 return 1
         finding = refusal_finding(body, path, source=label, index=tracker.mark())
         if finding is not None:
@@ -155,7 +162,8 @@ def _entry(tracker: Tracker, entry: object, number: int, source: str) -> int:
         key = ("recording", source, number)
         decoder = SSEDecoder(label)
         tracker.begin_stream(key, single=True)
-        tracker.feed_items(decoder.feed_bytes(text.encode()), source=label, stream=key)
+        # a lone surrogate escaped in the JSON is kept as bytes the SSE reader reports, not an encoding crash
+        tracker.feed_items(decoder.feed_bytes(text.encode("utf-8", "surrogatepass")), source=label, stream=key)
         tracker.feed_items(decoder.close(), source=label, stream=key)
         tracker.end_stream(key, source=label)
         return 1

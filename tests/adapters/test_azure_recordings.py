@@ -150,3 +150,35 @@ def test_the_docs_table_is_the_profile_data() -> None:
     rows = [line for line in doc.splitlines() if line.startswith("| ") and line.count("`") == 2]
     got = [(r.split(" | ")[0][2:], r.split("`")[1]) for r in rows if r.split("`")[1] in GRADES]
     assert got == [(f.topic, f.grade) for f in FACTS]
+
+
+def _entry(**fields: Any) -> dict[str, Any]:
+    return {"RequestUri": "https://x/api/projects/p/threads/thread_1/runs/run_1?api-version=v1",
+            "RequestMethod": "GET", "StatusCode": 200, "ResponseHeaders": {}, "ResponseBody": None, **fields}
+
+
+@pytest.mark.parametrize("entry", [
+    _entry(StatusCode=400, ResponseBody="[" * 100_000 + "]" * 100_000),  # a refusal body nested past reading
+    _entry(RequestUri="http://[::1/threads"),  # an unreadable URI
+    _entry(ResponseHeaders={"Content-Type": "text/event-stream"},
+           ResponseBody="event: thread.run.created\ndata: \ud800\n\n"),  # a lone surrogate in an SSE body
+    _entry(ResponseHeaders={"Content-Type": "text/event-stream"}, ResponseBody=["data: \ud800\n", "\n"]),
+])
+def test_hostile_entries_are_findings_never_tracebacks(tmp_path: Path, entry: dict[str, Any]) -> None:
+    report = validate_paths(_write(tmp_path, {"Entries": [entry]}))
+    assert all(f.code.startswith(("input.", "stream.", "client.")) for f in report.findings), report.codes()
+
+
+def test_an_empty_body_is_what_the_recorder_writes_for_no_bytes(tmp_path: Path) -> None:
+    for body in ([], ""):
+        report = validate_paths(_write(tmp_path, {"Entries": [_entry(StatusCode=204, ResponseBody=body)]}))
+        assert report.findings == [], (body, report.codes())
+
+
+@pytest.mark.parametrize("form", ["lines", "base64"])
+def test_a_refusal_recorded_as_lines_or_base64_is_recognised(tmp_path: Path, form: str) -> None:
+    text = json.dumps({"error": {"message": "Cannot cancel run with status 'completed'.",
+                                 "type": "invalid_request_error", "param": None, "code": None}})
+    body: Any = [text] if form == "lines" else base64.b64encode(text.encode()).decode()
+    report = validate_paths(_write(tmp_path, {"Entries": [_entry(StatusCode=400, ResponseBody=body)]}))
+    assert report.codes() == ["client.cancel_terminal"]
