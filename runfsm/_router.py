@@ -430,30 +430,35 @@ class SimRouter:
         return Answer(200, self.sim.retrieve_run_step(*ids, include=request.query.get(_INCLUDE)))
 
     # -- responses (background mode): runfsm.sim._responses, on the same clock --
+    # Each handler holds the simulator's lock, as every Simulator method does: threads
+    # sharing one client see each request happen at once; a stream takes it per event.
 
     @_route("POST", r"/responses")
     def _create_response(self, request: _Request, ids: tuple[str, ...]) -> Answer:
         body = self._json(request)
-        return _response_answer(self._call(_responses_of(self.sim).create, (), body))
+        with self.sim.clock.lock:
+            return _response_answer(self._call(_responses_of(self.sim).create, (), body))
 
     @_route("GET", r"/responses/{id}")
     def _retrieve_response(self, request: _Request, ids: tuple[str, ...]) -> Answer:
-        backend = _responses_of(self.sim)
-        if request.query.get("stream", "").lower() == "true":
-            raw = request.query.get("starting_after")
-            try:
-                after = None if raw is None else int(raw)
-            except ValueError:
-                raise _Refusal(400, f"Invalid 'starting_after': expected an integer, but got '{raw}' instead.",
-                               param="starting_after") from None
-            return _response_answer(backend.resume(ids[0], after))
-        if self.poll_interval:
-            self.sim.advance(self.poll_interval)
-        return Answer(200, backend.retrieve(ids[0]))
+        with self.sim.clock.lock:
+            backend = _responses_of(self.sim)
+            if request.query.get("stream", "").lower() == "true":
+                raw = request.query.get("starting_after")
+                try:
+                    after = None if raw is None else int(raw)
+                except ValueError:
+                    raise _Refusal(400, f"Invalid 'starting_after': expected an integer, but got '{raw}' instead.",
+                                   param="starting_after") from None
+                return _response_answer(backend.resume(ids[0], after))
+            if self.poll_interval:
+                self.sim.advance(self.poll_interval)
+            return Answer(200, backend.retrieve(ids[0]))
 
     @_route("POST", r"/responses/{id}/cancel")
     def _cancel_response(self, request: _Request, ids: tuple[str, ...]) -> Answer:
-        return Answer(200, _responses_of(self.sim).cancel(ids[0]))
+        with self.sim.clock.lock:
+            return Answer(200, _responses_of(self.sim).cancel(ids[0]))
 
 
 def _responses_of(sim: Any) -> Any:
