@@ -59,12 +59,25 @@ from ..sim.script import (
     QueueStall,
     RunOutOfTokens,
     Say,
+    step_action,
 )
 
-__all__ = ["PROTOCOLS", "UNREACHABLE", "Behaviour", "CheckError", "catalogue", "default_tools", "select"]
+__all__ = ["PROTOCOLS", "SETTINGS", "UNREACHABLE", "Behaviour", "CheckError", "catalogue", "default_tools",
+           "refuse_misfit", "select"]
 
 PROTOCOLS = ("assistants", "responses")
 """The protocols a check can exercise (``check_client(..., protocol=...)``)."""
+
+SETTINGS: Mapping[str, frozenset[str]] = {
+    # inferred and trace are the check's own (its strict option, and the report's events)
+    "assistants": frozenset(SimConfig.__dataclass_fields__) - {"inferred", "trace"},
+    # attributes of the Responses backend a behaviour may set: the rest is its state
+    "responses": frozenset({"cut_streams_after", "lose_cancel_race", "cancel_finished"}),
+}
+"""Protocol -> the names a behaviour's ``config`` may set on that protocol's simulator."""
+
+_WHAT = {"assistants": ("an Assistants", "run", "Assistants simulator (SimConfig)"),
+         "responses": ("a Responses", "response", "Responses backend")}
 
 Json = dict[str, Any]
 
@@ -88,6 +101,8 @@ class Behaviour:
     ``poll_interval``: simulated seconds a run retrieve takes (default: the check's option).
     ``tolerated``: keys of refusals (``responses_spec.REFUSALS``) the behaviour makes the
     server give a correct client; one the client handles is no ``refused`` verdict.
+    ``protocol``: the API the behaviour is written for (:data:`PROTOCOLS`); a check of
+    another protocol refuses it.
     """
 
     name: str
@@ -99,6 +114,7 @@ class Behaviour:
     inferred: bool = False
     poll_interval: float | None = None
     tolerated: tuple[str, ...] = ()
+    protocol: str = "assistants"
 
     def __str__(self) -> str:
         return self.name
@@ -106,16 +122,8 @@ class Behaviour:
     @property
     def needs(self) -> frozenset[str]:
         """The tool types (as in API v2) the run must have for the script: function, code_interpreter, file_search."""
-        out: set[str] = set()
-        for action in self.script:
-            inner = action.during if isinstance(action, (Fail, RunOutOfTokens)) else action
-            if isinstance(inner, CallFunctions):
-                out.add(spec.PAUSING_TOOL_CALL_TYPE)
-            elif isinstance(inner, CodeInterpreter):
-                out.add("code_interpreter")
-            elif isinstance(inner, FileSearch):
-                out.add("file_search")
-        return frozenset(out)
+        # FilterContent (Responses only) declares no TOOL: its step is a message's
+        return frozenset({getattr(step_action(a), "TOOL", "") for a in self.script}) - {""}  # type: ignore[arg-type]
 
     def replace(self, **changes: Any) -> Behaviour:
         return dataclasses.replace(self, **changes)
@@ -384,7 +392,7 @@ def _responses_catalogue(strict: bool) -> tuple[Behaviour, ...]:
             out.setdefault(b.name, b)
     for b in _stream_faults():
         out.setdefault(b.name, b)
-    return tuple(b for b in out.values() if not (strict and b.inferred))
+    return tuple(b.replace(protocol="responses") for b in out.values() if not (strict and b.inferred))
 
 
 def catalogue(version: str = spec.DEFAULT_VERSION, *, strict: bool = False, tools: Sequence[Json] | None = None,
@@ -424,6 +432,8 @@ def select(behaviours: Iterable[Behaviour], only: str | Sequence[str] | None) ->
     pool = tuple(behaviours)
     if only is None:
         return pool
+    if not isinstance(only, (str, Sequence)):
+        raise CheckError(f"only= takes a name pattern or a list of them, got {only!r}")
     patterns = [only] if isinstance(only, str) else list(only)
     if not patterns or not all(isinstance(p, str) for p in patterns):
         raise CheckError(f"only= takes a name pattern or a list of them, got {only!r}")
@@ -432,3 +442,30 @@ def select(behaviours: Iterable[Behaviour], only: str | Sequence[str] | None) ->
         raise CheckError(f"no behaviour matches {', '.join(map(repr, patterns))}; known: "
                          + ", ".join(b.name for b in pool))
     return chosen
+
+
+def refuse_misfit(behaviour: Behaviour, protocol: str, version: str = spec.DEFAULT_VERSION) -> None:
+    """A :class:`CheckError` unless ``behaviour`` can run in a check of ``protocol`` (and API ``version``).
+
+    Called before anything runs: a behaviour of the other API, a setting its
+    simulator lacks or a status its objects never take would otherwise stop a
+    check midway, or never fire.
+    """
+    if protocol not in PROTOCOLS:
+        raise CheckError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    if behaviour.protocol != protocol:
+        article = _WHAT[behaviour.protocol][0] if behaviour.protocol in _WHAT else f"a {behaviour.protocol!r}"
+        raise CheckError(f"behaviour {behaviour.name} is {article} behaviour; check it with "
+                         f"protocol={behaviour.protocol!r} (this check's protocol is {protocol!r})")
+    _, noun, backend = _WHAT[protocol]
+    settable = SETTINGS[protocol]
+    for name in behaviour.config:
+        if name not in settable:
+            raise CheckError(f"behaviour {behaviour.name}: the {backend} has no setting {name!r}; "
+                             f"it has {', '.join(sorted(settable))}")
+    if behaviour.cancel_in is not None:
+        statuses = [s.status for s in rspec.STATUSES] if protocol == "responses" else \
+            list(get_profile(version).run.order)
+        if behaviour.cancel_in not in statuses:
+            raise CheckError(f"behaviour {behaviour.name}: cancel_in={behaviour.cancel_in!r} is not a status of a "
+                             f"{noun}; its statuses are {', '.join(statuses)}")

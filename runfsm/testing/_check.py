@@ -34,7 +34,8 @@ from ..errors import ClientStuck, IllegalTransition, RunfsmError
 from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim.clock import DEFAULT_START
 from ..sim.errors import ScriptError
-from ._catalogue import PROTOCOLS, Behaviour, CheckError, catalogue, default_tools, select
+from ..validate.refusals import _compile as _refusal_pattern
+from ._catalogue import PROTOCOLS, Behaviour, CheckError, catalogue, default_tools, refuse_misfit, select
 from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome, clean
 from ._time import WallClockStuck, simulated_sleep, watchdog
 
@@ -110,6 +111,11 @@ def options(**given: Any) -> Options:
     if expect is not None and not callable(expect) and not (
             isinstance(expect, Mapping) and all(callable(v) for v in expect.values())):
         raise CheckError("expect= takes a function of the outcome, or a mapping of behaviour name patterns to them")
+    if isinstance(expect, Mapping) and not callable(expect):
+        for pattern in expect:
+            if not isinstance(pattern, str):
+                raise CheckError("expect= takes a function of the outcome, or a mapping of behaviour name patterns "
+                                 f"to them; got a key {pattern!r}")
     timeout = given.get("wall_timeout", 10.0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
         raise CheckError(f"wall_timeout must be a positive number of seconds or None, got {timeout!r}")
@@ -194,9 +200,7 @@ class _Case:
             self.backend = responses_of(sim)
             self.backend.set_script(behaviour.script)
             self.backend.streamed = []
-            for name, value in behaviour.config.items():
-                if not hasattr(self.backend, name):
-                    raise CheckError(f"behaviour {behaviour.name}: the Responses backend has no setting {name!r}")
+            for name, value in behaviour.config.items():  # names checked by refuse_misfit before any run
                 setattr(self.backend, name, value)
         else:
             kinds = sim.profile.tool_names
@@ -309,9 +313,10 @@ def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
     run_names = {run_id: f"{noun}{i}" for i, run_id in enumerate(runs, 1)}
     outcome = Outcome(case.behaviour, OK, returned=returned, error=error, runs=runs,
                       calls=_calls(case, run_names), events=events, notes=list(case.notes), noun=noun)
-    tolerated = {r.template for r in rspec.REFUSALS if r.key in case.behaviour.tolerated}
+    # A call keeps the refusal's rendered message, not its key: match the message against each template.
+    tolerated = [_refusal_pattern(r.template)[0] for r in rspec.REFUSALS if r.key in case.behaviour.tolerated]
     refusals = [c for c in (case.router.calls or []) if c.status >= 400]
-    handled = [c for c in refusals if c.note in tolerated]
+    handled = [c for c in refusals if any(p.match(c.note) for p in tolerated)]
     if handled and not (error is not None and not isinstance(error, opts.raises)):
         # the behaviour provokes these refusals from any client; this one carried on
         refusals = [c for c in refusals if c not in handled]
@@ -320,7 +325,7 @@ def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
                              "the client carried on")
     if isinstance(error, ClientStuck):
         outcome.verdict = STUCK
-        outcome.detail = _stuck_detail(case, error)
+        outcome.detail = _stuck_detail(case, error, runs, run_names, noun)
         name = run_names.get(error.run_id or "", f"a {noun}")
         outcome.headline = {
             "polled_after_end": f"does not treat {error.status!r} as final ({name} read {error.polls} more times)",
@@ -377,11 +382,12 @@ def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
     return outcome
 
 
-def _stuck_detail(case: _Case, error: ClientStuck) -> str:
+def _stuck_detail(case: _Case, error: ClientStuck, runs: Mapping[str, Sequence[tuple[float, str]]],
+                  run_names: Mapping[str, str], noun: str) -> str:
     if isinstance(error, WallClockStuck) and not error.run_id:
-        sim = case.sim
-        last = [(run_id, status) for run_id, status in sim.iter_runs()][-1:]
-        where = f"; its last run {last[0][0]} is {last[0][1]!r}" if last else "; it never created a run"
+        last = [(rid, h[-1][1]) for rid, h in runs.items() if h][-1:]
+        where = (f"; its last {noun} {run_names[last[0][0]]} ({last[0][0]}) is {last[0][1]!r}" if last
+                 else f"; it never created a {noun}")
         return (f"the client made no API call and did not sleep for {case.opts.wall_timeout:g} s of wall time{where}.\n"
                 "Likely bug: a loop that spins on a value it never re-reads (a status it fetched once).")
     return str(error)
@@ -397,7 +403,16 @@ def _behaviours(opts: Options, only: str | Sequence[str] | None,
         protocol=opts.protocol)
     if behaviours is not None and not all(isinstance(b, Behaviour) for b in behaviours):
         raise CheckError("behaviours= takes runfsm.testing.Behaviour values (see runfsm.testing.catalogue())")
-    return select(pool, only)
+    chosen = select(pool, only)
+    for b in chosen:
+        refuse_misfit(b, opts.protocol, opts.version)
+    return chosen
+
+
+def _refuse_misfit(behaviour: object, opts: Options) -> None:
+    if not isinstance(behaviour, Behaviour):
+        raise CheckError(f"check_behaviour takes a runfsm.testing.Behaviour, got {type(behaviour).__name__}")
+    refuse_misfit(behaviour, opts.protocol, opts.version)
 
 
 def _target(fn: object) -> str:
@@ -441,6 +456,7 @@ def check_behaviour(fn: Callable[..., Any], behaviour: Behaviour, **kwargs: Any)
     """Run ``fn`` under one behaviour (sync functions; see :func:`check_client` for the options)."""
     opts = options(**kwargs)
     target, names, is_async = _plan_for(fn, opts)
+    _refuse_misfit(behaviour, opts)
     if is_async:
         outcome: Outcome = _in_new_loop(lambda: _run_async(target, names, behaviour, opts))
         return outcome
@@ -541,6 +557,7 @@ class BehaviourCase:
         target, names, is_async = _plan_for(fn, opts)
         if not is_async:
             raise CheckError("acheck needs a coroutine function (async def): use check")
+        _refuse_misfit(self.behaviour, opts)
         outcome = await _run_async(target, names, self.behaviour, opts)
         if not outcome.ok:
             raise AssertionError(str(outcome))

@@ -3,7 +3,8 @@
 :func:`behaviour_variants` draws a catalogue behaviour and, independently, may
 change how long the queue takes, how long the model's actions last, how long a
 run retrieve takes, when another party's cancel lands and how long a cancel
-takes to finish.  Each change is "none" first, so a failure shrinks to the
+takes to finish (the Responses backend has no queue or cancel timing of its own:
+there only the actions, the retrieves and the outside cancel vary).  Each change is "none" first, so a failure shrinks to the
 plainest behaviour of the catalogue, with as few timings changed as can still
 show it.
 """
@@ -25,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 from .. import spec
 from ..sim._responses import FilterContent
 from ..sim.script import Action, Fail, QueueDelay, RunOutOfTokens
-from ._catalogue import Behaviour, catalogue
+from ._catalogue import SETTINGS, Behaviour, CheckError, catalogue, refuse_misfit
 from ._check import check_behaviour, options
 from ._report import Outcome
 
@@ -49,19 +50,27 @@ def _optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 def behaviour_variants(version: str = spec.DEFAULT_VERSION, *, strict: bool = False,
                        tools: Sequence[dict[str, Any]] | None = None, arguments: Mapping[str, Any] | None = None,
-                       behaviours: Sequence[Behaviour] | None = None) -> st.SearchStrategy[Behaviour]:
-    """Behaviours of the catalogue (or of ``behaviours``) with their timings varied."""
+                       behaviours: Sequence[Behaviour] | None = None,
+                       protocol: str = "assistants") -> st.SearchStrategy[Behaviour]:
+    """Behaviours of the catalogue of ``protocol`` (or of ``behaviours``) with their timings varied."""
     pool = tuple(behaviours) if behaviours is not None else catalogue(version, strict=strict, tools=tools,
-                                                                      arguments=arguments)
+                                                                      arguments=arguments, protocol=protocol)
+    if not all(isinstance(b, Behaviour) for b in pool):
+        raise CheckError("behaviours= takes runfsm.testing.Behaviour values (see runfsm.testing.catalogue())")
+    if not pool:
+        raise CheckError("behaviours= is empty: there is nothing to vary")
+    for b in pool:  # refused now, not inside an example
+        refuse_misfit(b, protocol, version)
+    settable = SETTINGS[protocol]
 
     @st.composite
     def variant(draw: st.DrawFn) -> Behaviour:
         base = draw(st.sampled_from(pool))
-        latency = draw(_optional(st.integers(0, 20)))
+        latency = draw(_optional(st.integers(0, 20))) if "queue_latency" in settable else None
         factor = draw(_optional(st.sampled_from((0.5, 2.0, 0.1, 5.0))))
         poll = draw(_optional(st.sampled_from((0.5, 2.0, 5.0, 0.25, 30.0))))
         cancel_at = draw(_optional(st.integers(0, 40).map(lambda n: n / 2))) if base.cancel_in else None
-        cancel_delay = draw(_optional(st.integers(0, 10)))
+        cancel_delay = draw(_optional(st.integers(0, 10))) if "cancel_delay" in settable else None
         changes: list[str] = []
         config = dict(base.config)
         fields: dict[str, Any] = {}
@@ -95,10 +104,8 @@ def explore_client(fn: Callable[..., Any], *, max_examples: int = 100, seed: int
     search reproducible (``None``: Hypothesis's own randomness).
     """
     opts = options(**check_options)  # refuse bad options before any example runs
-    del opts
-    strategy = behaviour_variants(check_options.get("version", spec.DEFAULT_VERSION),
-                                  strict=check_options.get("strict", False), tools=check_options.get("tools"),
-                                  arguments=check_options.get("arguments"), behaviours=behaviours)
+    strategy = behaviour_variants(opts.version, strict=opts.strict, tools=list(opts.tools) or None,
+                                  arguments=opts.arguments, behaviours=behaviours, protocol=opts.protocol)
     failing: list[Outcome] = []
 
     # No explain phase: it traces every line the SDK runs, which makes each example many times slower.

@@ -86,3 +86,24 @@ def test_tools_without_a_function_are_refused(tools: list[dict[str, Any]]) -> No
 
 def test_the_default_tool_is_a_function() -> None:
     assert default_tools()[0]["type"] == spec.PAUSING_TOOL_CALL_TYPE
+
+
+def test_what_a_behaviour_needs_comes_from_the_tool_each_action_declares() -> None:
+    from typing import ClassVar
+
+    from runfsm.sim._responses import FilterContent
+    from runfsm.sim.script import CodeInterpreter, Fail, FileSearch, Say
+    from runfsm.testing import Behaviour
+
+    class Browses(Say):  # an action no list of classes names: its step uses a tool all the same
+        TOOL: ClassVar[str] = "file_search"
+
+    def needs(*script: Any) -> frozenset[str]:
+        return Behaviour("b", "", tuple(script)).needs
+
+    assert needs(Browses("hi")) == {"file_search"}
+    assert needs(Fail(during=CodeInterpreter("1"))) == {"code_interpreter"}
+    assert needs(FileSearch(), Fail(), Say("hi"), FilterContent(), FilterContent(during=Say("x"))) == {"file_search"}
+    by_name = {b.name: b.needs for b in catalogue()}
+    assert by_name["requires_action"] == {"function"} and by_name["completes"] == frozenset()
+    assert by_name["code_interpreter"] == {"code_interpreter"}

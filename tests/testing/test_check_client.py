@@ -326,3 +326,24 @@ def test_a_behaviour_case_refuses_a_sync_function_for_acheck() -> None:
     with pytest.raises(CheckError, match="acheck needs a coroutine function"):
         asyncio.run(case.acheck(with_helpers))  # type: ignore[arg-type]
     assert case.check(with_helpers).verdict == "ok"
+
+
+@pytest.mark.parametrize(("kwargs", "named"), [
+    ({"only": 3}, "only= takes a name pattern or a list of them, got 3"),
+    ({"only": [3]}, r"only= takes a name pattern or a list of them, got \[3\]"),
+    ({"expect": {1: lambda o: True}}, "expect= takes .* got a key 1"),
+])
+def test_bad_filters_are_named_before_anything_runs(kwargs: dict[str, Any], named: str) -> None:
+    ran: list[str] = []
+    with pytest.raises(CheckError, match=named):
+        check_client(lambda client: ran.append("x"), **kwargs)
+    assert ran == []
+
+
+def test_a_cancel_in_status_runs_never_take_is_refused() -> None:
+    behaviour = next(b for b in catalogue() if b.name == "cancelled_while_in_progress").replace(cancel_in="in_progess")
+    with pytest.raises(CheckError, match="behaviour cancelled_while_in_progress: cancel_in='in_progess' is not a "
+                                         "status of a run; its statuses are queued, in_progress, "):
+        check_behaviour(with_helpers, behaviour)
+    with pytest.raises(CheckError, match="cancel_in='in_progess'"):
+        check_client(with_helpers, behaviours=[behaviour])

@@ -8,10 +8,21 @@ from typing import Any
 
 import openai
 import pytest
+from hypothesis import find, given, settings
 
 from runfsm import responses_spec as rspec
 from runfsm.sim import Simulator, responses_of
-from runfsm.testing import CheckError, acheck_client, catalogue, check_behaviour, check_client
+from runfsm.sim.script import Say
+from runfsm.testing import (
+    Behaviour,
+    CheckError,
+    acheck_client,
+    behaviour_variants,
+    catalogue,
+    check_behaviour,
+    check_client,
+    explore_client,
+)
 
 ACTIVE = rspec.POLL_WHILE
 TERMINAL_EVENTS = rspec.TERMINAL_EVENTS
@@ -196,3 +207,130 @@ def test_wrong_protocol_settings_are_check_errors() -> None:
         check_client(lambda client, thread_id: None, protocol="responses")
     with pytest.raises(CheckError, match="protocol must be one of"):
         catalogue(protocol="chat")
+
+
+# --- the protocol a behaviour belongs to -----------------------------------------------------------------
+
+
+def test_explore_client_explores_the_responses_catalogue() -> None:
+    assert explore_client(poll_loop, protocol="responses", max_examples=15) is None
+    assert explore_client(poll_loop, protocol="responses", behaviours=catalogue(protocol="responses"),
+                          max_examples=10) is None
+    outcome = explore_client(waits_for_completed, protocol="responses", max_examples=30)
+    assert outcome is not None and outcome.verdict == "stuck"
+    assert outcome.behaviour.protocol == "responses" and "[" not in outcome.behaviour.name
+
+
+def test_responses_variants_change_only_what_the_responses_backend_has() -> None:
+    from runfsm.testing._catalogue import SETTINGS
+
+    names = {b.name for b in catalogue(protocol="responses")}
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(behaviour_variants(protocol="responses"))
+    def variant(behaviour: Behaviour) -> None:
+        assert behaviour.protocol == "responses"
+        assert set(behaviour.config) <= SETTINGS["responses"]
+        assert behaviour.name.split("[")[0] in names
+
+    variant()
+
+
+def test_responses_variants_do_vary_timings() -> None:
+    varied = find(behaviour_variants(protocol="responses"), lambda b: "cancel after" in b.name)
+    assert varied.name.startswith("cancelled_while_") and varied.cancel_in is not None
+    slower = find(behaviour_variants(protocol="responses"), lambda b: "actions x" in b.name)
+    base = next(b for b in catalogue(protocol="responses") if b.name == slower.name.split("[")[0])
+    assert slower.script != base.script
+
+
+def test_a_behaviour_of_the_other_protocol_is_refused_before_anything_runs() -> None:
+    ran: list[str] = []
+
+    def records(client: openai.OpenAI, behaviour: Behaviour) -> None:
+        ran.append(behaviour.name)
+
+    stream_cut = next(b for b in catalogue(protocol="responses") if b.name == "stream_cut")
+    requires_action = next(b for b in catalogue() if b.name == "requires_action")
+    assert stream_cut.protocol == "responses" and requires_action.protocol == "assistants"
+    with pytest.raises(CheckError, match="behaviour stream_cut is a Responses behaviour; check it with "
+                                         "protocol='responses'"):
+        check_behaviour(records, stream_cut)
+    with pytest.raises(CheckError, match="behaviour requires_action is an Assistants behaviour"):
+        check_client(records, protocol="responses", behaviours=[stream_cut, requires_action])
+    with pytest.raises(CheckError, match="behaviour stream_cut is a Responses behaviour"):
+        check_client(records, behaviours=[requires_action, stream_cut])
+    assert ran == []
+
+
+@pytest.mark.parametrize(("protocol", "config", "name"), [
+    ("assistants", {"colour": 1}, "colour"),
+    ("assistants", {"inferred": True}, "inferred"),  # the check's own strict option sets it
+    ("responses", {"create": 1}, "create"),
+    ("responses", {"cuts": {}}, "cuts"),
+    ("responses", {"queue_latency": 3}, "queue_latency"),
+])
+def test_a_setting_the_backend_does_not_have_is_refused_before_anything_runs(
+        protocol: str, config: dict[str, Any], name: str) -> None:
+    ran: list[str] = []
+    behaviour = Behaviour("odd", "sets something odd", (Say("hi"),), config=config, protocol=protocol)
+    with pytest.raises(CheckError, match=f"behaviour odd: .*no setting '{name}'; it has "):
+        check_client(lambda client: ran.append("x"), protocol=protocol, behaviours=[behaviour])
+    assert ran == []
+
+
+def test_the_settable_names_are_the_backends_own() -> None:
+    from runfsm.sim import ResponsesBackend, SimConfig
+    from runfsm.testing._catalogue import SETTINGS
+
+    backend = ResponsesBackend()
+    assert SETTINGS["responses"] == {"cut_streams_after", "lose_cancel_race", "cancel_finished"}
+    assert all(hasattr(backend, name) for name in SETTINGS["responses"])
+    assert SETTINGS["assistants"] < set(SimConfig.__dataclass_fields__)
+
+
+@pytest.mark.parametrize("cancel_in", ["in_progess", "requires_action"])
+def test_a_cancel_in_status_the_protocol_lacks_is_refused(cancel_in: str) -> None:
+    behaviour = Behaviour("odd", "", (Say("hi"),), cancel_in=cancel_in, protocol="responses")
+    with pytest.raises(CheckError, match=f"behaviour odd: cancel_in={cancel_in!r} is not a status of a response; "
+                                         "its statuses are queued, in_progress, "):
+        check_behaviour(poll_loop, behaviour, protocol="responses")
+
+
+def spins_on_a_response(client: openai.OpenAI) -> None:
+    r = client.responses.create(model="gpt-4o", input="hi", background=True)
+    while r.status != "completed":  # never re-reads the response
+        pass
+
+
+def test_a_responses_client_that_spins_is_told_which_response_it_left() -> None:
+    outcome = check_client(spins_on_a_response, protocol="responses", only="completes", wall_timeout=0.5)["completes"]
+    assert outcome.verdict == "stuck"
+    assert "did not sleep for 0.5 s of wall time; its last response response1 (resp_" in outcome.detail
+    assert ") is 'queued'" in outcome.detail
+    assert "never created" not in outcome.detail
+
+
+def reads_a_lost_response(client: openai.OpenAI) -> str:
+    """Polls its response, then reads one the server no longer keeps and carries on."""
+    r = poll_loop(client)
+    try:
+        client.responses.retrieve("resp_gone")
+    except openai.NotFoundError:
+        return f"{r.status} (the other one is gone)"
+    return r.status
+
+
+def test_a_refusal_whose_template_has_a_placeholder_can_be_tolerated() -> None:
+    behaviour = Behaviour("lost", "the server forgets a response", (Say("hi"),), tolerated=("response_not_found",),
+                          protocol="responses")
+    outcome = check_behaviour(reads_a_lost_response, behaviour, protocol="responses")
+    assert outcome.verdict == "ok", outcome
+    assert outcome.returned == "completed (the other one is gone)"
+    assert any("(404: Response with id 'resp_gone' not found.)" in n and "as this behaviour means it to" in n
+               for n in outcome.notes), outcome.notes
+    untolerated = check_behaviour(reads_a_lost_response, behaviour.replace(tolerated=()), protocol="responses")
+    assert untolerated.verdict == "refused"
+    # another refusal with the same placeholder is still one: the whole message must fit the template
+    other = behaviour.replace(tolerated=("resume_too_old",))
+    assert check_behaviour(reads_a_lost_response, other, protocol="responses").verdict == "refused"
