@@ -34,7 +34,7 @@ from ..errors import ClientStuck, IllegalTransition, RunfsmError
 from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim.clock import DEFAULT_START
 from ..sim.errors import ScriptError
-from ..validate.refusals import _compile as _refusal_pattern
+from ..validate.refusals import template_patterns as _refusal_pattern
 from ._catalogue import PROTOCOLS, Behaviour, CheckError, catalogue, default_tools, refuse_misfit, select
 from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome, clean
 from ._time import WallClockStuck, simulated_sleep, watchdog

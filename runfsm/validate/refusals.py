@@ -16,14 +16,15 @@ from typing import Any
 from .. import spec
 from .findings import ERROR, Finding
 
-__all__ = ["match_refusal", "refusal_finding"]
+__all__ = ["match_refusal", "refusal_finding", "template_patterns"]
 
 _DID = {r.key: r.client_did for r in spec.REFUSAL_ROWS}
 _RUN_IN_PATH = re.compile(r"/runs/([^/]+)")
 _THREAD_IN_PATH = re.compile(r"/threads/([^/]+)")
 
 
-def _compile(template: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+def template_patterns(template: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """A refusal template as a full-match pattern (its fields as named groups), and its literal head alone."""
     parts = re.split(r"\{(\w+)\}", template)
     pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
     head = parts[0].rstrip()
@@ -32,7 +33,7 @@ def _compile(template: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     return re.compile(pattern + r"\Z"), prefix
 
 
-_TEMPLATES = {r.key: _compile(r.template) for r in spec.REFUSAL_ROWS}
+_TEMPLATES = {r.key: template_patterns(r.template) for r in spec.REFUSAL_ROWS}
 
 
 def match_refusal(message: str) -> tuple[str, dict[str, str]] | None:
