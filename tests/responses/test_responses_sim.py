@@ -179,3 +179,25 @@ def test_bad_configuration_and_scripts_are_runfsm_errors() -> None:
         ResponsesBackend(script=["say hi"])
     with pytest.raises(ScriptError):
         ResponsesBackend(script="say hi")
+
+
+@pytest.mark.parametrize(("after", "resumable", "kept"), [
+    (299, True, True), (300, True, True), (301, False, True), (599, False, True), (600, False, True),
+    (601, False, False),
+])
+def test_the_resume_and_retention_windows_to_the_second(after: int, resumable: bool, kept: bool) -> None:
+    """A resume is allowed for 5 minutes after creation, a poll for 10; one second past either is refused."""
+    sim, _, _ = setup(Say("hi"))
+    client = rfo.client(sim, poll_interval=0)  # a read takes no simulated time: the boundary is exact
+    bg = client.responses.create(model="gpt-4o", input="x", background=True)
+    sim.advance(after - (sim.clock.now - bg.created_at))
+    if resumable:
+        assert [e.type for e in client.responses.retrieve(bg.id, stream=True)]
+    elif kept:
+        with pytest.raises(openai.BadRequestError, match="no longer be resumed"):
+            client.responses.retrieve(bg.id, stream=True)
+    if kept:
+        assert client.responses.retrieve(bg.id).id == bg.id
+    else:
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(bg.id)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import runfsm
+from runfsm import spec
 from runfsm import strategies as rs
 from runfsm.diagrams import to_dot, to_mermaid
 from runfsm.errors import SpecError
@@ -239,3 +240,46 @@ def test_an_odd_version_is_a_spec_error_and_tool_names_are_empty_without_tools()
         with pytest.raises(SpecError, match="unknown API version"):
             compile_protocol(PRINTER, version)  # type: ignore[arg-type]
     assert PROFILE.tool_names == {}
+
+
+def test_submitting_a_call_twice_is_not_covering_the_calls() -> None:
+    prof = runfsm.profile()
+    for expected, got in ((["call_A", "call_B"], ["call_A", "call_B", "call_B"]), (["call_A"], ["call_A", "call_A"])):
+        hit = prof.refusal("submit_tool_outputs", expected=expected, got=got)
+        assert hit is not None and hit[0] == "submit_missing_calls", (expected, got)
+
+
+PAGE = ObjectSpec("page", "page", "print.page", (StatusRow("queued", ACTIVE), StatusRow("printed", TERMINAL)),
+                  "queued", (T("print", "queued", "printed", "server", "doc", "printer manual"),),
+                  event_prefix="page", event_extra=("created",))
+TWO = PRINTER._replace(objects=(JOB, PAGE), event_aliases=(
+    spec.EventAlias("job", "done", "cancelled", "wire", "an old printer", "v1", ""),))
+
+
+def test_the_generic_tracker_judges_event_names_by_the_declaration() -> None:
+    # a created event carries the initial status
+    late = validate_objects(PRINTER, [("job.created", job("printing"))])
+    assert late.codes() == ["stream.event_status"] and "'pending'" in late.findings[0].message
+    # an alias lets an event named for one status carry another
+    aliased = [("job.created", job("pending")), ("job.done", job("cancelled"))]  # pending -> cancelled is legal
+    assert validate_objects(TWO, aliased).findings == []
+    assert validate_objects(PRINTER, aliased).codes() == ["stream.event_status"]
+    # an event names its object's kind: a page in a job event is no job
+    page = {"id": "page_1", "object": "print.page", "status": "queued", "created_at": 100}
+    assert validate_objects(TWO, [("job.created", page)]).codes() == ["input.object"]
+    assert validate_objects(TWO, [("page.created", page)]).findings == []
+
+
+def test_cover_plans_are_the_shortest_and_say_what_is_unreachable() -> None:
+    # a long way round declared first: breadth-first still finds the one-step path to done
+    detour = JOB._replace(transitions=(
+        T("start", "pending", "printing", "server", "doc", "m"), T("jam", "printing", "jammed", "server", "doc", "m"),
+        T("cancel", "jammed", "cancelled", "client", "doc", "m"), T("finish", "printing", "done", "server", "doc", "m"),
+        T("cancel", "pending", "cancelled", "client", "inferred", "m")))
+    lc = compile_protocol(PRINTER._replace(objects=(detour,))).primary
+    assert cover(lc).statuses["cancelled"] == ("cancel",)
+    strict = cover(lc, strict=True)
+    assert strict.statuses["cancelled"] == ("start", "jam", "cancel") and strict.unreachable == ()
+    lone = JOB._replace(statuses=(*JOB.statuses, StatusRow("lost", TERMINAL)),
+                        transitions=(*JOB.transitions, T("lose", "jammed", "lost", "server", "inferred", "m")))
+    assert cover(compile_protocol(PRINTER._replace(objects=(lone,))).primary, strict=True).unreachable == ("lost",)

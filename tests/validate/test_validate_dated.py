@@ -221,3 +221,15 @@ def test_a_time_of_day_or_an_impossible_day_is_no_day() -> None:
         with pytest.raises(ValueError, match="as_of takes a day"):
             as_of_day(bad)
     assert as_of_day("2024-02-29") == "2024-02-29" and as_of_day(-62135596800) == "0001-01-01"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_cli_as_of_judges_by_that_day_in_one_process_or_several(jobs: str,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from runfsm import cli
+
+    assert cli.main(["validate", "--jobs", jobs, str(APRIL_27)]) == 0
+    assert "rules in force 2024-04-17 to 2024-04-29" in capsys.readouterr().out
+    assert cli.main(["validate", "--jobs", jobs, "--as-of", "2024-07-01", str(APRIL_27)]) == 1
+    out = capsys.readouterr().out
+    assert "run.field.incomplete_details" in out and "rules as of 2024-07-01" in out
