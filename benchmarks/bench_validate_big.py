@@ -57,7 +57,7 @@ def varied_log(path: Path, n_runs: int) -> int:
 
 def per_record(path: Path, repeats: int) -> dict[str, float]:
     """Best seconds per line: orjson floor, json floor, the validator with and without orjson."""
-    import runfsm.validate.records as records
+    import runfsm.validate._records as records
     from runfsm.validate import validate_paths
 
     with open(path, "rb") as f:

@@ -35,10 +35,10 @@ MESSAGE: Lifecycle = _V2.message
 # Public names that live in modules with heavier imports, loaded on first access.
 _LAZY = {
     # the object API (transitions)
-    "Run": "runfsm.machine",
-    "RunStep": "runfsm.machine",
-    "Message": "runfsm.machine",
-    "build_machine": "runfsm.machine",
+    "Run": "runfsm._machine",
+    "RunStep": "runfsm._machine",
+    "Message": "runfsm._machine",
+    "build_machine": "runfsm._machine",
     # validation layer (runfsm.validate)
     "Finding": "runfsm.validate",
     "InputError": "runfsm.validate",
@@ -59,7 +59,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from ._guard import GuardError, GuardWarning, guard, tracker_of
-    from .machine import Message, Run, RunStep, build_machine
+    from ._machine import Message, Run, RunStep, build_machine
     from .sim import Clock, SimConfig, Simulator
     from .validate import Finding, InputError, Report, Tracker, validate_paths, validate_trace
 

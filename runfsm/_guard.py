@@ -51,10 +51,10 @@ from typing import Any
 from . import spec
 from ._guard_core import GUARDED_PATHS, GUARDS, POLICIES, REFUSAL_STATUS, Guard, GuardError, GuardWarning, Policy
 from .errors import MissingExtra
+from .validate._findings import Finding
 from .validate._mixed import MixedTracker
-from .validate.findings import Finding
-from .validate.reader import SSEDecoder
-from .validate.tracker import Tracker
+from .validate._reader import SSEDecoder
+from .validate._tracker import Tracker
 
 __all__ = ["POLICIES", "AsyncGuardTransport", "Guard", "GuardError", "GuardTransport", "GuardWarning", "guard",
            "tracker_of"]

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import GuardError, GuardWarning
-from .validate.findings import ERROR, WARNING, Finding, InputError
-from .validate.reader import loads
-from .validate.refusals import refusal_finding
-from .validate.tracker import Tracker
+from .validate._findings import ERROR, WARNING, Finding, InputError
+from .validate._reader import loads
+from .validate._refusals import refusal_finding
+from .validate._tracker import Tracker
 
 __all__ = ["GUARDED_PATHS", "GUARDS", "POLICIES", "REFUSAL_STATUS", "Guard", "GuardError", "GuardWarning", "Policy"]
 

@@ -48,9 +48,9 @@ from . import azure_profile as profile
 from . import spec
 from ._guard_core import GUARDED_PATHS, GUARDS, REFUSAL_STATUS, Guard, Policy
 from ._router import AdapterError, Answer, SimRouter, _sse_bytes
-from .validate.findings import Finding
-from .validate.reader import SSEDecoder
-from .validate.tracker import Tracker
+from .validate._findings import Finding
+from .validate._reader import SSEDecoder
+from .validate._tracker import Tracker
 
 if TYPE_CHECKING:
     from .sim import Simulator

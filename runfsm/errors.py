@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .validate.findings import Finding
+    from .validate._findings import Finding
 
 __all__ = [
     "APIError", "AdapterError", "CheckError", "ClientStuck", "ClockError", "ConfigError", "DiagramError",
@@ -224,7 +224,7 @@ class InputError(RunfsmError, ValueError):
     """Input that cannot be read: not JSON, not UTF-8, not an object, wrong types, missing keys.
 
     It names the file (``source``) and the 1-based ``line`` when they are
-    known.  The readers in :mod:`runfsm.validate.reader` raise it; a
+    known.  The readers in :mod:`runfsm.validate._reader` raise it; a
     :class:`~runfsm.validate.Tracker` turns it into a finding with kind
     ``"input"`` (see :meth:`finding`), so one bad record never stops the rest.
     """
@@ -252,7 +252,7 @@ class InputError(RunfsmError, ValueError):
 
     def finding(self, index: int | None = None) -> Finding:
         """This error as an ``error`` finding of kind ``"input"``."""
-        from .validate.findings import ERROR, Finding  # the findings module imports this one
+        from .validate._findings import ERROR, Finding  # the findings module imports this one
 
         return Finding(
             self.code, ERROR, self.reason, self.object_id, "input", self.source, self.line, index, None

@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import runfsm
-from runfsm.cli import main as runfsm_main
-from runfsm.sim.builtin import SEED_SCENARIOS, builtin_names, builtin_text, load_builtin, resolve_scenario
-from runfsm.sim.errors import ScenarioError
-from runfsm.sim.scenario import parse_scenario
+from runfsm._cli import main as runfsm_main
+from runfsm.sim import parse_scenario
+from runfsm.sim._builtin import SEED_SCENARIOS, builtin_names, builtin_text, load_builtin, resolve_scenario
+from runfsm.sim._errors import ScenarioError
 
 BIN = Path(sys.executable).parent
 

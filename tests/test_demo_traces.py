@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runfsm.cli import main
+from runfsm._cli import main
 
 
 def test_the_demo_traces_validate_together_without_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

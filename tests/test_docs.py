@@ -255,7 +255,7 @@ def run_toml(block: Block) -> None:
         import tomli as tomllib
     tomllib.loads(block.text)
     if "[[assistants]]" in block.text:
-        from runfsm.sim.scenario import parse_scenario, run_scenario
+        from runfsm.sim import parse_scenario, run_scenario
 
         result = run_scenario(parse_scenario(block.text, block.id))
         assert result.ok, f"{block.id}: {result.failures}"

@@ -45,7 +45,7 @@ def test_the_api_refusing_is_apart_from_runfsm_being_misused() -> None:
 
 
 @pytest.mark.parametrize(("module", "name"), [
-    ("runfsm.sim", "APIError"), ("runfsm.sim", "ScriptError"), ("runfsm.sim.errors", "ClockError"),
+    ("runfsm.sim", "APIError"), ("runfsm.sim", "ScriptError"), ("runfsm.sim._errors", "ClockError"),
     ("runfsm.validate", "InputError"), ("runfsm", "GuardError"), ("runfsm.testing", "CheckError"),
     ("runfsm.diagrams", "DiagramError"), ("runfsm.openai", "AdapterError"),
 ])

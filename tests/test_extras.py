@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runfsm.cli import main as runfsm_main
+from runfsm._cli import main as runfsm_main
 from runfsm.errors import MissingExtra, RunfsmError
 
 pytest_plugins = ["pytester"]
@@ -76,7 +76,7 @@ def test_the_core_needs_no_extra() -> None:
 
 def test_svg_without_the_renderer_names_the_diagrams_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    render = importlib.import_module("runfsm.diagrams.render")
+    render = importlib.import_module("runfsm.diagrams._render")
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     monkeypatch.setattr(render.sys, "executable", str(tmp_path / "bin" / "python"))
     assert runfsm_main(["diagram", "--format", "svg", "--out", str(tmp_path / "d")]) == 2

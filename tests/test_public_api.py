@@ -88,8 +88,29 @@ def test_lazy_names_are_typed_for_type_checkers(tmp_path: Path) -> None:
                            "-c", code], capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path, env=env)
     revealed = [line.split("Revealed type is ", 1)[1] for line in done.stdout.splitlines() if "Revealed type" in line]
     assert len(revealed) == 5, done.stdout
-    assert revealed[0].endswith('-> runfsm.validate.tracker.Tracker"')
+    assert revealed[0].endswith('-> runfsm.validate._tracker.Tracker"')
     assert revealed[1].startswith('"def (client: Any, *, policy: ')
-    assert revealed[2] == '"def (client: Any) -> runfsm.validate.tracker.Tracker"'
-    assert revealed[3].endswith('-> runfsm.sim.backend.Simulator"')
-    assert revealed[4].endswith('-> runfsm.machine.Run"')
+    assert revealed[2] == '"def (client: Any) -> runfsm.validate._tracker.Tracker"'
+    assert revealed[3].endswith('-> runfsm.sim._backend.Simulator"')
+    assert revealed[4].endswith('-> runfsm._machine.Run"')
+
+
+# The modules a user imports; everything else is the implementation and its name starts with "_".
+PUBLIC_MODULES = {
+    "runfsm", "runfsm.__main__", "runfsm.spec", "runfsm.responses_spec", "runfsm.azure_profile", "runfsm.lifecycle",
+    "runfsm.errors", "runfsm.openai", "runfsm.azure", "runfsm.pytest_plugin", "runfsm.sim", "runfsm.validate",
+    "runfsm.validate.fleet", "runfsm.diagrams", "runfsm.explore", "runfsm.strategies", "runfsm.testing",
+}
+
+
+def test_implementation_modules_are_private() -> None:
+    root = Path(runfsm.__file__).parent
+    modules = set()
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        dotted = ".".join(("runfsm", *parts))
+        if not any(part.startswith("_") and part != "__main__" for part in parts):
+            modules.add(dotted)
+    assert modules == PUBLIC_MODULES

@@ -24,10 +24,10 @@ from pathlib import Path
 from .. import spec
 from ..errors import DiagramError, RunfsmError
 from ..lifecycle import Lifecycle, profile
-from .dot import combined_dot, lifecycle_dot
-from .mermaid import combined_mermaid, lifecycle_mermaid
-from .overlay import Overlay, TraceError, overlays_from_trace, trace_stem
-from .render import RENDERERS, RenderError, find_renderer, render
+from ._dot import combined_dot, lifecycle_dot
+from ._mermaid import combined_mermaid, lifecycle_mermaid
+from ._overlay import Overlay, TraceError, overlay_from_moves, overlays_from_trace, trace_stem
+from ._render import RENDERERS, RenderError, find_renderer, render
 
 __all__ = [
     "DIAGRAMS",
@@ -39,6 +39,7 @@ __all__ = [
     "diagram_names",
     "find_renderer",
     "main",
+    "overlay_from_moves",
     "render",
     "to_dot",
     "to_mermaid",

@@ -21,7 +21,7 @@ changed is checked by the validator against its previous snapshot.  The spec
 supplies the coverage targets: every status and every transition of the run,
 run-step and message lifecycles.  BFS order makes the first path that reaches a
 target a shortest one; :func:`scenario_text` turns it into a scenario file that
-``runfsm simulate`` (and :func:`runfsm.sim.scenario.run_scenario`) plays.
+``runfsm simulate`` (and :func:`runfsm.sim.run_scenario`) plays.
 
 Two states are merged when their runs (behaviour, status, step and message
 statuses), the time since the active run was created and the time to the next
@@ -37,13 +37,13 @@ paths``).
 from __future__ import annotations
 
 from ._behaviours import Behaviour, behaviours, exploration_config, tools_for
+from ._cli import main
 from ._cover import CoverPlan, cover
 from ._coverage import Coverage, Target, reached_targets, targets
 from ._invariants import Violation, invariant_violations
 from ._scenarios import scenario_files, scenario_text
 from ._search import Exploration, explore
 from ._world import Move
-from .cli import main
 
 __all__ = [
     "Behaviour",

@@ -28,7 +28,7 @@ from ..sim import (
     Say,
     SimConfig,
 )
-from ..sim.script import step_action
+from ..sim._script import step_action
 
 Json = dict[str, Any]
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from .. import spec
 from ..sim import SimConfig
-from ..sim.clock import DEFAULT_START
-from ..sim.scenario import Scenario, format_scenario
+from ..sim._clock import DEFAULT_START
+from ..sim._scenario_format import Scenario, format_scenario
 from ._behaviours import Behaviour, behaviours, exploration_config, tools_for
 from ._coverage import Target
 from ._search import Exploration

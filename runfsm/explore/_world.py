@@ -11,7 +11,7 @@ from ..errors import IllegalTransition, RunfsmError
 from ..lifecycle import Profile
 from ..lifecycle import profile as get_profile
 from ..sim import APIError, Clock, SimConfig, Simulator
-from ..sim.clock import DEFAULT_START
+from ..sim._clock import DEFAULT_START
 from ._behaviours import Behaviour, tools_for
 
 Json = dict[str, Any]

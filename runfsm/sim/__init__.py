@@ -15,14 +15,18 @@ on a clock you pass in, with deterministic ids from a seed.  See ``docs/simulato
 
 from __future__ import annotations
 
+from ._backend import Simulator
+from ._builtin import builtin_names, builtin_text, load_builtin
+from ._clock import DEFAULT_START, MAX_TIME, Clock
+from ._config import SimConfig
+from ._engine import MAX_ACTIONS_PER_SECOND
+from ._errors import APIError, ClockError, ConfigError, ScenarioError, ScriptError, SimError
+from ._ids import ID_PREFIXES
+from ._liveness import Liveness
+from ._player import ScenarioResult, run_scenario
 from ._responses import FilterContent, ResponsesBackend, responses_of
-from .backend import Simulator
-from .clock import DEFAULT_START, Clock
-from .config import SimConfig
-from .errors import APIError, ClockError, ConfigError, ScenarioError, ScriptError, SimError
-from .ids import ID_PREFIXES
-from .liveness import Liveness
-from .script import (
+from ._scenario_format import Scenario, format_scenario, load_scenario, parse_scenario
+from ._script import (
     Action,
     CallFunctions,
     Citation,
@@ -39,11 +43,13 @@ from .script import (
     SearchResult,
     ToolOutput,
 )
-from .stream import EventStream, StreamEvent, sse_text
+from ._stream import EventStream, StreamEvent, sse_text
 
 __all__ = [
     "DEFAULT_START",
     "ID_PREFIXES",
+    "MAX_ACTIONS_PER_SECOND",
+    "MAX_TIME",
     "APIError",
     "Action",
     "CallFunctions",
@@ -63,7 +69,9 @@ __all__ = [
     "ResponsesBackend",
     "RunOutOfTokens",
     "Say",
+    "Scenario",
     "ScenarioError",
+    "ScenarioResult",
     "Script",
     "ScriptContext",
     "ScriptError",
@@ -73,6 +81,13 @@ __all__ = [
     "Simulator",
     "StreamEvent",
     "ToolOutput",
+    "builtin_names",
+    "builtin_text",
+    "format_scenario",
+    "load_builtin",
+    "load_scenario",
+    "parse_scenario",
     "responses_of",
+    "run_scenario",
     "sse_text",
 ]

@@ -7,12 +7,12 @@ from typing import cast
 
 from .. import spec
 from ..errors import IllegalTransition
+from ._backend import Simulator
+from ._clock import Clock
+from ._errors import APIError, ScenarioError, SimError
 from ._scenario_format import MAX_POLLS, Json, Scenario
-from .backend import Simulator
-from .clock import Clock
-from .errors import APIError, ScenarioError, SimError
-from .script import Action, Citation, Fail, RunOutOfTokens, Say
-from .stream import EventStream
+from ._script import Action, Citation, Fail, RunOutOfTokens, Say
+from ._stream import EventStream
 
 __all__ = ["MAX_TOTAL_POLLS", "ScenarioResult", "run_scenario"]
 

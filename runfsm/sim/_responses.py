@@ -30,11 +30,11 @@ from typing import Any, NoReturn
 
 from .. import responses_spec as rspec
 from ..lifecycle import compile_protocol
-from .clock import Clock
-from .engine import MAX_ACTIONS_PER_SECOND
-from .errors import APIError, ConfigError, ScriptError, describe
-from .params import _bad, _kind
-from .script import (
+from ._clock import Clock
+from ._engine import MAX_ACTIONS_PER_SECOND
+from ._errors import APIError, ConfigError, ScriptError, describe
+from ._params import _bad, _kind
+from ._script import (
     ACTION_TYPES,
     Action,
     CallFunctions,
@@ -161,7 +161,7 @@ class ResponsesBackend:
         """When a list, the type of every stream event sent, in order."""
         self.on_status: Callable[[str, str], None] | None = None
         """Called with the response id and its status when it is created and after every change (outside parties)."""
-        # The liveness bookkeeping runfsm.sim.liveness asks of an engine.
+        # The liveness bookkeeping runfsm.sim._liveness asks of an engine.
         self.active_runs = 0
         self.last_ended: _Response | None = None
         self.idle_since: float = 0

@@ -4,7 +4,7 @@
 :class:`ScenarioError` naming the file and the entry); :func:`format_scenario` writes
 a scenario as text they read back to an equal :class:`Scenario`.  Both sides live here,
 so a key the reader learns is a key the writer must write.  The format is documented in
-``docs/simulator.md``; :mod:`runfsm.sim.scenario` is the public face.
+``docs/simulator.md``; :mod:`runfsm.sim._scenario` is the public face.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from .. import spec
-from .backend import Simulator
-from .clock import DEFAULT_START, Clock
-from .config import SimConfig
-from .errors import ScenarioError, SimError, describe
-from .script import (
+from ._backend import Simulator
+from ._clock import DEFAULT_START, Clock
+from ._config import SimConfig
+from ._errors import ScenarioError, SimError, describe
+from ._script import (
     DEFAULT_RANKER,
     Action,
     CallFunctions,

@@ -32,7 +32,7 @@ def model_scripts(
     max_actions: int = 4,
     slow: bool = True,
 ) -> st.SearchStrategy[tuple[Any, ...]]:
-    """Scripts for the simulator's model (:mod:`runfsm.sim.script` actions), valid for ``version``.
+    """Scripts for the simulator's model (:mod:`runfsm.sim._script` actions), valid for ``version``.
 
     A script is a few actions (write a message, call functions in parallel, run the
     code interpreter, search files), optionally ended by a failure (possibly in the

@@ -46,9 +46,9 @@ from .. import spec
 from ..errors import CheckError
 from ..lifecycle import Profile, Transition
 from ..lifecycle import profile as get_profile
+from ..sim._config import SimConfig
 from ..sim._responses import FilterContent
-from ..sim.config import SimConfig
-from ..sim.script import (
+from ..sim._script import (
     Action,
     CallFunctions,
     CodeInterpreter,

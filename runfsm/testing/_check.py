@@ -32,9 +32,9 @@ from .. import responses_spec as rspec
 from .. import spec
 from ..errors import ClientStuck, IllegalTransition, RunfsmError
 from ..sim import Clock, Liveness, SimConfig, Simulator
-from ..sim.clock import DEFAULT_START
-from ..sim.errors import ScriptError
-from ..validate.refusals import template_patterns as _refusal_pattern
+from ..sim._clock import DEFAULT_START
+from ..sim._errors import ScriptError
+from ..validate._refusals import template_patterns as _refusal_pattern
 from ._catalogue import PROTOCOLS, Behaviour, CheckError, catalogue, default_tools, refuse_misfit, select
 from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome, clean
 from ._time import WallClockStuck, simulated_sleep, watchdog

@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from .. import spec
 from ..sim._responses import FilterContent
-from ..sim.script import Action, Fail, QueueDelay, RunOutOfTokens
+from ..sim._script import Action, Fail, QueueDelay, RunOutOfTokens
 from ._catalogue import SETTINGS, Behaviour, CheckError, catalogue, refuse_misfit
 from ._check import check_behaviour, options
 from ._report import Outcome

@@ -19,11 +19,11 @@ See ``docs/validate.md`` for every check, its code and its severity.
 
 from __future__ import annotations
 
+from ._batch import validate_paths, validate_trace
+from ._findings import ERROR, INFO, WARNING, Finding, InputError, Report
 from ._generic import LifecycleTracker, validate_objects
 from ._responses import ResponsesTracker
-from .batch import validate_paths, validate_trace
-from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
-from .tracker import Tracker
+from ._tracker import Tracker
 
 __all__ = [
     "ERROR",

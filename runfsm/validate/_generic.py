@@ -3,7 +3,7 @@
 A :class:`LifecycleTracker` is built from a compiled profile of any
 :class:`~runfsm.spec.Protocol`.  It reads objects by their ``object`` type and
 checks what the declaration says: each status is one the kind has, each field
-rule of the status holds (:class:`~runfsm.validate.checks.ObjectChecks`), a
+rule of the status holds (:class:`~runfsm.validate._checks.ObjectChecks`), a
 polled status is reachable from the last one and a streamed one is one
 transition away from the last in its stream (:class:`~runfsm.validate._moves.MoveRules`,
 the same judgement the Assistants tracker makes), and an event's name agrees
@@ -18,11 +18,11 @@ from typing import Any
 
 from ..lifecycle import Profile, compile_protocol
 from ..spec import Protocol
+from ._checks import ObjectChecks
+from ._findings import ERROR, WARNING, Finding, InputError, Report
 from ._moves import MoveRules
-from .checks import ObjectChecks
-from .findings import ERROR, WARNING, Finding, InputError, Report
-from .reader import coerce
-from .tracker import stream_key
+from ._reader import coerce
+from ._tracker import stream_key
 
 __all__ = ["LifecycleTracker", "validate_objects"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..responses_spec import EVENT_ERROR, EVENT_PREFIX
+from ._findings import Finding, Report
 from ._responses import ResponsesTracker, is_responses_record
-from .findings import Finding, Report
-from .tracker import Tracker
+from ._tracker import Tracker
 
 __all__ = ["MixedTracker"]
 

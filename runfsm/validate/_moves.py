@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..lifecycle import Lifecycle
-from .findings import ERROR, INFO
+from ._findings import ERROR, INFO
 
 __all__ = ["MoveRules"]
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from .. import responses_spec as rspec
 from ..lifecycle import Lifecycle, Profile, compile_protocol
+from ._findings import ERROR, INFO, WARNING, Finding, InputError, Report
 from ._generic import LifecycleTracker
-from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
-from .reader import coerce
-from .tracker import stream_key
+from ._reader import coerce
+from ._tracker import stream_key
 
 __all__ = ["ResponsesTracker", "is_responses_record", "validate_responses"]
 

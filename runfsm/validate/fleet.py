@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import spec
-from .findings import Finding
-from .reader import Bad, Event
-from .records import MAX_RECORD, read_file
-from .tracker import Tracker, stream_key
+from ._findings import Finding
+from ._reader import Bad, Event
+from ._records import MAX_RECORD, read_file
+from ._tracker import Tracker, stream_key
 
 __all__ = ["FINDING_COLUMNS", "INPUT_ERROR", "dask_findings", "partition_key", "records_of", "validate_group"]
 

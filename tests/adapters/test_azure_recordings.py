@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from runfsm.cli import main as runfsm_main
+from runfsm._cli import main as runfsm_main
 from runfsm.validate import validate_paths
 
 RECORDING = Path(__file__).parents[1] / "data" / "azure" / "session.json"

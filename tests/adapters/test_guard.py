@@ -215,7 +215,7 @@ def test_other_endpoints_and_errors_pass_unchecked_but_refusals_are_recorded() -
 
 @pytest.mark.parametrize("key", sorted(runfsm.spec.REFUSALS))
 def test_every_refusal_of_the_spec_is_recognised(key: str) -> None:
-    from runfsm.validate.refusals import match_refusal, refusal_finding
+    from runfsm.validate._refusals import match_refusal, refusal_finding
 
     values = {"thread_id": "thread_1", "run_id": "run_1", "status": "queued", "expected": "['call_a', 'call_b']",
               "got": "['call_a']"}

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runfsm import spec
-from runfsm.cli import main as runfsm_main
+from runfsm._cli import main as runfsm_main
 from runfsm.diagrams import write_all
-from runfsm.diagrams.overlay import trace_stem
+from runfsm.diagrams._overlay import trace_stem
 
 T0 = 1_700_000_000
 HOSTILE = ["run_\ud800", "run_\udc00", "运行_北京", "运行_上海", "x" * 300, "x" * 301, "a/b", "a\\b", "a\nb",

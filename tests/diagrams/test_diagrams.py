@@ -18,7 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as hs
 
 import runfsm
-from runfsm import cli, spec
+from runfsm import _cli as cli
+from runfsm import spec
+from runfsm._machine import build_machine, machine_config
 from runfsm.diagrams import (
     COMBINED,
     DIAGRAMS,
@@ -33,12 +35,11 @@ from runfsm.diagrams import (
     to_mermaid,
     write_all,
 )
-from runfsm.diagrams import style as st
-from runfsm.diagrams.dot import columns, edge_groups
-from runfsm.diagrams.overlay import Overlay, overlay_from_moves, safe_name
-from runfsm.diagrams.render import find_renderer
+from runfsm.diagrams import _style as st
+from runfsm.diagrams._dot import columns, edge_groups
+from runfsm.diagrams._overlay import Overlay, overlay_from_moves, safe_name
+from runfsm.diagrams._render import find_renderer
 from runfsm.lifecycle import Lifecycle, profile
-from runfsm.machine import build_machine, machine_config
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "diagrams"

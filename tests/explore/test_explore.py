@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from runfsm import cli, spec
+from runfsm import _cli as cli
+from runfsm import spec
 from runfsm.explore import (
     Exploration,
     Target,
@@ -19,10 +20,9 @@ from runfsm.explore import (
     targets,
 )
 from runfsm.lifecycle import profile
-from runfsm.sim import Clock, Say, SimConfig, Simulator
-from runfsm.sim.engine import Engine
-from runfsm.sim.scenario import parse_scenario, run_scenario
-from runfsm.sim.wire import Wire
+from runfsm.sim import Clock, Say, SimConfig, Simulator, parse_scenario, run_scenario
+from runfsm.sim._engine import Engine
+from runfsm.sim._wire import Wire
 from runfsm.validate import validate_trace
 
 DEPTH = 5  # every target's shortest path has at most 4 moves; one more explores around them

@@ -21,8 +21,8 @@ from runfsm.sim import (
     ScriptError,
     Simulator,
 )
+from runfsm.sim._engine import MAX_ACTIONS_PER_SECOND
 from runfsm.sim._responses import ResponsesBackend, responses_of
-from runfsm.sim.engine import MAX_ACTIONS_PER_SECOND
 
 openai = pytest.importorskip("openai")
 rfo = pytest.importorskip("runfsm.openai")

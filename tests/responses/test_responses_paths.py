@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runfsm import cli
+from runfsm import _cli as cli
 from runfsm.explore._responses_paths import plans
 
 

@@ -171,7 +171,7 @@ def test_the_async_client_polls_and_streams_the_same() -> None:
 
 
 def test_bad_configuration_and_scripts_are_runfsm_errors() -> None:
-    from runfsm.sim.errors import ConfigError, ScriptError
+    from runfsm.sim._errors import ConfigError, ScriptError
 
     with pytest.raises(ConfigError):
         ResponsesBackend(cancel_finished="maybe")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runfsm import cli
+from runfsm import _cli as cli
 from runfsm import responses_spec as rs
 from runfsm import strategies as rst
 from runfsm.lifecycle import compile_protocol
@@ -259,7 +259,8 @@ def test_jobs_give_the_same_findings_on_a_mixed_log(tmp_path: Path) -> None:
 
 def test_stream_event_lines_are_records_not_unreadable_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the cap of listed unreadable lines, a clean Responses stream is still no unreadable input."""
-    from runfsm.validate import parallel, tracker
+    from runfsm.validate import _parallel as parallel
+    from runfsm.validate import _tracker as tracker
 
     monkeypatch.setattr(tracker, "LISTED_PER_FILE", 2)
     monkeypatch.setattr(parallel, "LISTED_PER_FILE", 2)

@@ -10,7 +10,7 @@ from runfsm import spec
 from runfsm.explore import explore
 from runfsm.openai import client
 from runfsm.sim import Clock, Say, SimConfig, Simulator
-from runfsm.sim.engine import Engine
+from runfsm.sim._engine import Engine
 from runfsm.validate import Tracker
 
 pytestmark = [

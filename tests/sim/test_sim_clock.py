@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runfsm.sim import Clock, ClockError
-from runfsm.sim.clock import MAX_TIME
+from runfsm.sim._clock import MAX_TIME
 
 
 @given(st.lists(st.integers(min_value=0, max_value=50), max_size=40), st.integers(min_value=0, max_value=60))

@@ -1,6 +1,6 @@
 """The API's own refusals for bad parameters, through the openai SDK: 400, ``invalid_request_error``, the param named.
 
-Ranges and shapes come from ``runfsm.sim.params`` (the API reference's): what they allow is
+Ranges and shapes come from ``runfsm.sim._params`` (the API reference's): what they allow is
 accepted, boundaries included; everything else is refused and changes nothing.  Exports stay JSON.
 """
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sim_support import FUNCTION_TOOL, START
 
 from runfsm.sim import APIError, CallFunctions, Clock, FunctionCall, Say, Simulator
-from runfsm.sim.params import MAX_DEPTH, NUMBER_RANGES, TOKEN_MINIMUM
+from runfsm.sim._params import MAX_DEPTH, NUMBER_RANGES, TOKEN_MINIMUM
 
 openai = pytest.importorskip("openai")
 from runfsm.openai import SimRouter, client  # noqa: E402

@@ -29,14 +29,16 @@ from runfsm.sim import (
     QueueStall,
     RunOutOfTokens,
     Say,
+    Scenario,
     ScenarioError,
     SearchResult,
     SimConfig,
+    format_scenario,
+    parse_scenario,
 )
 from runfsm.sim import _scenario_format as fmt
-from runfsm.sim.builtin import builtin_names, load_builtin
-from runfsm.sim.clock import DEFAULT_START
-from runfsm.sim.scenario import Scenario, format_scenario, parse_scenario
+from runfsm.sim._builtin import builtin_names, load_builtin
+from runfsm.sim._clock import DEFAULT_START
 from runfsm.strategies import model_scripts
 
 # Text as the reader can return it: any characters but surrogates (TOML text is UTF-8),

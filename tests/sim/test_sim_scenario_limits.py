@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from runfsm.sim import ScenarioError
-from runfsm.sim.cli import main as simulate_main
-from runfsm.sim.scenario import MAX_BYTES, MAX_POLLS, load_scenario, parse_scenario, run_scenario
+from runfsm.sim import ScenarioError, load_scenario, parse_scenario, run_scenario
+from runfsm.sim._cli import main as simulate_main
+from runfsm.sim._scenario_format import MAX_BYTES, MAX_POLLS
 
 BASE = textwrap.dedent("""\
     start = 1712030000

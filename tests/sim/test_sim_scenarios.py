@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from runfsm import demo
-from runfsm.sim import ScenarioError
-from runfsm.sim.builtin import builtin_names
-from runfsm.sim.cli import main as simulate_main
-from runfsm.sim.scenario import load_scenario, parse_scenario, run_scenario
+from runfsm import _demo as demo
+from runfsm.sim import ScenarioError, load_scenario, parse_scenario, run_scenario
+from runfsm.sim._builtin import builtin_names
+from runfsm.sim._cli import main as simulate_main
 
-# The built-in scenarios, read from the package's folder in the source tree (runfsm.sim.builtin reads the same
+# The built-in scenarios, read from the package's folder in the source tree (runfsm.sim._builtin reads the same
 # files through importlib.resources; tests/test_cli.py checks that an installed copy has them).
 EXAMPLES = Path(__file__).resolve().parents[2] / "runfsm" / "scenarios"
 FILES = sorted(EXAMPLES.glob("*.toml"))

@@ -6,7 +6,7 @@ import pytest
 
 from runfsm import spec
 from runfsm.sim import ScriptError, Simulator
-from runfsm.sim.script import (
+from runfsm.sim._script import (
     ACTION_TYPES,
     CallFunctions,
     CodeInterpreter,

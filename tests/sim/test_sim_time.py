@@ -319,7 +319,7 @@ def test_a_queue_fault_after_function_calls_is_checked_at_submit() -> None:
 
 
 def test_queue_actions_only_where_the_run_is_queued() -> None:
-    from runfsm.sim.script import check_script
+    from runfsm.sim._script import check_script
 
     check_script([QueueDelay(1), CALL, QueueStall(), Say("x")])
     with pytest.raises(ScriptError, match="acts on the queue"):

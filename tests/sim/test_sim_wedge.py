@@ -29,7 +29,7 @@ from runfsm.sim import (
     SimConfig,
     Simulator,
 )
-from runfsm.sim.engine import MAX_ACTIONS_PER_SECOND
+from runfsm.sim._engine import MAX_ACTIONS_PER_SECOND
 
 
 class Broken(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import runfsm
+from runfsm._machine import LifecycleObject, Message, Run, RunStep, build_machine
 from runfsm.lifecycle import profile
-from runfsm.machine import LifecycleObject, Message, Run, RunStep, build_machine
 
 KINDS = {"run": Run, "run_step": RunStep, "message": Message}
 

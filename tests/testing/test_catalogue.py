@@ -92,7 +92,7 @@ def test_what_a_behaviour_needs_comes_from_the_tool_each_action_declares() -> No
     from typing import ClassVar
 
     from runfsm.sim._responses import FilterContent
-    from runfsm.sim.script import CodeInterpreter, Fail, FileSearch, Say
+    from runfsm.sim._script import CodeInterpreter, Fail, FileSearch, Say
     from runfsm.testing import Behaviour
 
     class Browses(Say):  # an action no list of classes names: its step uses a tool all the same

@@ -8,7 +8,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from runfsm.cli import main
+from runfsm._cli import main
 from runfsm.testing import explore_client
 
 pytest_plugins = ["pytester"]
@@ -169,7 +169,7 @@ def test_check_without_the_openai_extra_names_it(tmp_path: Path) -> None:
     import sys
 
     (tmp_path / "mine.py").write_text("def poll(client):\n    return None\n")
-    code = ("import sys; sys.modules['openai'] = None; from runfsm.cli import main; "
+    code = ("import sys; sys.modules['openai'] = None; from runfsm._cli import main; "
             f"sys.exit(main(['check', {str(tmp_path / 'mine.py')!r} + ':poll']))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2

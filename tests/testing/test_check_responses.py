@@ -12,7 +12,7 @@ from hypothesis import find, given, settings
 
 from runfsm import responses_spec as rspec
 from runfsm.sim import Simulator, responses_of
-from runfsm.sim.script import Say
+from runfsm.sim._script import Say
 from runfsm.testing import (
     Behaviour,
     CheckError,

@@ -9,7 +9,7 @@ import pytest
 from runfsm import spec
 from runfsm.lifecycle import profile
 from runfsm.validate import InputError, Tracker, validate_trace
-from runfsm.validate.checks import Anchors, ObjectChecks
+from runfsm.validate._checks import Anchors, ObjectChecks
 
 T0 = 1_700_000_000
 KINDS = ("run", "run_step", "message")

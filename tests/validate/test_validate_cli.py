@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from runfsm import spec
-from runfsm.cli import main as runfsm_main
+from runfsm._cli import main as runfsm_main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples"
 T0 = 1_700_000_000

@@ -226,7 +226,7 @@ def test_a_time_of_day_or_an_impossible_day_is_no_day() -> None:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_the_cli_as_of_judges_by_that_day_in_one_process_or_several(jobs: str,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    from runfsm import cli
+    from runfsm import _cli as cli
 
     assert cli.main(["validate", "--jobs", jobs, str(APRIL_27)]) == 0
     assert "rules in force 2024-04-17 to 2024-04-29" in capsys.readouterr().out

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runfsm import spec
-from runfsm.cli import main as runfsm_main
+from runfsm._cli import main as runfsm_main
 from runfsm.validate import Tracker, validate_paths
-from runfsm.validate.cli import escape
+from runfsm.validate._cli import escape
 
 T0 = 1_700_000_000
 

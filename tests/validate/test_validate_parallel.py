@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runfsm import spec
-from runfsm.cli import main as runfsm_main
+from runfsm._cli import main as runfsm_main
 from runfsm.validate import validate_paths
-from runfsm.validate.parallel import _share, merge, thread_partition
+from runfsm.validate._parallel import _share, merge, thread_partition
 
 T0 = 1_700_000_000
 
@@ -127,8 +127,8 @@ def test_jobs_must_be_a_positive_integer(tmp_path: Path) -> None:
 
 def test_endless_garbage_is_counted_not_kept_the_same_in_both_modes(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import runfsm.validate.parallel as parallel
-    import runfsm.validate.tracker as tracker
+    import runfsm.validate._parallel as parallel
+    import runfsm.validate._tracker as tracker
 
     monkeypatch.setattr(tracker, "LISTED_PER_FILE", 5)
     monkeypatch.setattr(parallel, "LISTED_PER_FILE", 5)

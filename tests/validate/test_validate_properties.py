@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from runfsm import spec
 from runfsm.lifecycle import Lifecycle, Profile, profile
 from runfsm.validate import Finding, Report, Tracker, validate_trace
-from runfsm.validate.reader import read_bytes
+from runfsm.validate._reader import read_bytes
 
 T0 = 1_700_000_000
 VERSIONS = spec.VERSIONS

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runfsm.validate import InputError
-from runfsm.validate.reader import Bad, Event, Record, SSEDecoder, coerce, loads, loads_lenient, read_bytes
+from runfsm.validate._reader import Bad, Event, Record, SSEDecoder, coerce, loads, loads_lenient, read_bytes
 
 RUN = {"object": "thread.run", "id": "run_1", "status": "queued"}
 
@@ -135,7 +135,7 @@ def test_loads_and_coerce() -> None:
 
 
 def test_a_line_that_never_ends_is_cut(monkeypatch: object) -> None:
-    import runfsm.validate.reader as reader
+    import runfsm.validate._reader as reader
 
     monkeypatch.setattr(reader, "MAX_LINE", 100)  # type: ignore[attr-defined]
     decoder = SSEDecoder("s")

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from runfsm import spec
 from runfsm.validate import validate_paths
-from runfsm.validate.reader import Bad, Event, Record, read_bytes
-from runfsm.validate.records import json_backend, read_chunks, read_file, split_lines
+from runfsm.validate._reader import Bad, Event, Record, read_bytes
+from runfsm.validate._records import json_backend, read_chunks, read_file, split_lines
 
 T0 = 1_700_000_000
 
@@ -113,7 +113,7 @@ def test_a_line_that_never_ends_costs_no_memory() -> None:
 
 
 def test_memory_does_not_grow_with_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import runfsm.validate.records as records
+    import runfsm.validate._records as records
 
     monkeypatch.setattr(records, "CHUNK", 64 * 1024)  # so that both files are many chunks
     line = json.dumps(run("in_progress")).encode() + b"\n"
@@ -133,7 +133,7 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_stdin_stream_of_endless_records_is_read_as_it_comes() -> None:
-    code = ("import sys\nfrom runfsm.cli import main\nsys.exit(main(['validate', '-']))\n")
+    code = ("import sys\nfrom runfsm._cli import main\nsys.exit(main(['validate', '-']))\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     out, err = proc.communicate(b"{}\n" * 20_000, timeout=120)  # `yes '{}'`, cut short
@@ -190,7 +190,7 @@ def test_unreadable_lines_cost_linear_work(pattern: str, monkeypatch: pytest.Mon
     # never the rest of the input again after each error (which made 100,000 lines take minutes)
     import types
 
-    import runfsm.validate.records as records
+    import runfsm.validate._records as records
 
     parsed = [0]
 
@@ -223,7 +223,7 @@ def test_orjson_and_json_read_the_same(lines: list[str]) -> None:
 
 
 def test_json_backend_names_the_extra_when_orjson_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    import runfsm.validate.records as records
+    import runfsm.validate._records as records
 
     monkeypatch.setattr(records, "_FAST", [None])
     assert json_backend() is json.loads

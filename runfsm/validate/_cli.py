@@ -20,9 +20,9 @@ from typing import TextIO
 
 from .. import spec
 from ..lifecycle import as_of_day
-from .batch import validate_paths
-from .findings import ERROR, Finding, Report
-from .records import MAX_RECORD
+from ._batch import validate_paths
+from ._findings import ERROR, Finding, Report
+from ._records import MAX_RECORD
 
 __all__ = ["add_arguments", "escape", "exit_code", "format_report", "main", "to_json"]
 
@@ -134,7 +134,7 @@ def format_report(report: Report, paths: Sequence[str]) -> str:
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Entry point of ``runfsm validate`` (arguments parsed by :mod:`runfsm.cli`)."""
+    """Entry point of ``runfsm validate`` (arguments parsed by :mod:`runfsm._cli`)."""
     stream = out if out is not None else sys.stdout
     reconfigure = getattr(stream, "reconfigure", None)
     if callable(reconfigure):  # a terminal that cannot show some character gets an escape, not a crash

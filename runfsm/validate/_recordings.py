@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .findings import Finding, InputError
-from .reader import Bad, SSEDecoder, loads
-from .refusals import refusal_finding
-from .tracker import Tracker
+from ._findings import Finding, InputError
+from ._reader import Bad, SSEDecoder, loads
+from ._refusals import refusal_finding
+from ._tracker import Tracker
 
 __all__ = ["MAX_RECORDING", "feed_recording", "is_recording"]
 

@@ -32,13 +32,13 @@ from typing import Any
 
 from .. import spec
 from ..errors import RunfsmError
+from ._batch import empty_finding, source_name
+from ._findings import Finding, Report
 from ._mixed import MixedTracker
-from .batch import empty_finding, source_name
-from .findings import Finding, Report
-from .reader import Bad, Event, Record
-from .records import MAX_RECORD, read_file
-from .state import DONE, FRESH, NEVER, OPEN, StreamState
-from .tracker import LISTED_PER_FILE, Tracker, input_only, stream_key, unlisted
+from ._reader import Bad, Event, Record
+from ._records import MAX_RECORD, read_file
+from ._state import DONE, FRESH, NEVER, OPEN, StreamState
+from ._tracker import LISTED_PER_FILE, Tracker, input_only, stream_key, unlisted
 
 __all__ = ["merge", "thread_partition", "validate_parallel"]
 

@@ -16,12 +16,12 @@ from . import spec
 
 # subcommand -> (module holding ``main(args) -> int``, one-line help)
 COMMANDS = {
-    "demo": ("runfsm.demo", "run the seed scenarios, print their timelines, validate their traces"),
-    "tables": ("runfsm.tables", "print the lifecycle tables (statuses, transitions, actors, evidence)"),
-    "validate": ("runfsm.validate.cli", "check recorded runs, steps, messages and event streams"),
-    "simulate": ("runfsm.sim.cli", "play a scenario (a file or a built-in one) in the simulator, print its timelines"),
+    "demo": ("runfsm._demo", "run the seed scenarios, print their timelines, validate their traces"),
+    "tables": ("runfsm._tables", "print the lifecycle tables (statuses, transitions, actors, evidence)"),
+    "validate": ("runfsm.validate._cli", "check recorded runs, steps, messages and event streams"),
+    "simulate": ("runfsm.sim._cli", "play a scenario (a file or a built-in one) in the simulator, print its timelines"),
     "diagram": ("runfsm.diagrams", "draw the lifecycle diagrams (DOT, SVG, PNG, Mermaid)"),
-    "paths": ("runfsm.explore.cli", "print the shortest path to every status and transition as scenarios"),
+    "paths": ("runfsm.explore._cli", "print the shortest path to every status and transition as scenarios"),
     "check": ("runfsm.testing._cli", "run a client function against every behaviour of the lifecycle, print verdicts"),
 }
 
@@ -34,7 +34,7 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--strict", action="store_true", help="inferred transitions are errors, not info")
         p.add_argument("--json", action="store_true", help="print the findings as JSON")
         p.add_argument("--separate", action="store_true", help="check each file on its own, not as one log")
-        from .validate.cli import add_arguments as _add_validate_arguments  # the validator's own options
+        from .validate._cli import add_arguments as _add_validate_arguments  # the validator's own options
 
         _add_validate_arguments(p)
         p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from ..errors import SpecError
 from ..lifecycle import Lifecycle, Transition
-from . import style as st
-from .overlay import Overlay
+from . import _style as st
+from ._overlay import Overlay
 
 __all__ = ["Edge", "combined_dot", "edge_groups", "lifecycle_dot"]
 

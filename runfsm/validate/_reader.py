@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .findings import InputError
+from ._findings import InputError
 
 __all__ = [
     "DONE_DATA",
@@ -291,14 +291,14 @@ class SSEDecoder:
 
 
 def read_bytes(data: bytes, source: str | None = None) -> Iterator[Item]:
-    """Every record, event and unreadable line of one input, in order (see :mod:`runfsm.validate.records`)."""
-    from .records import read_chunks
+    """Every record, event and unreadable line of one input, in order (see :mod:`runfsm.validate._records`)."""
+    from ._records import read_chunks
 
     return read_chunks((data,), source)
 
 
 def read_path(path: str | Path) -> Iterator[Item]:
     """Every item of a file, streamed (``"-"`` reads standard input); an unreadable file is a Bad item."""
-    from .records import read_file
+    from ._records import read_file
 
     return read_file(path)

@@ -39,7 +39,7 @@ ACTOR_STYLES: dict[str, ActorStyle] = {
     "clock": ActorStyle("#8250df", "dashed", 1.4, "clock (a deadline passed)"),
 }
 if set(ACTOR_STYLES) != set(spec.ACTORS):  # pragma: no cover - caught by the tests at import
-    raise RuntimeError("runfsm.diagrams.style: ACTOR_STYLES must cover spec.ACTORS")
+    raise RuntimeError("runfsm.diagrams._style: ACTOR_STYLES must cover spec.ACTORS")
 
 # Inferred edges (accepted in tolerant mode only): dotted and faded, still labelled.
 INFERRED_ALPHA = "99"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import spec
-from .errors import APIError, describe
+from ._errors import APIError, describe
 
 __all__ = [
     "MAX_DEPTH",

@@ -5,7 +5,7 @@ checkout, an editable install, ``pip install .`` and a wheel alike.  ``runfsm
 simulate weather`` plays one by name; ``runfsm simulate --list`` lists them;
 ``runfsm demo`` plays them all.
 
->>> from runfsm.sim.builtin import builtin_names, load_builtin
+>>> from runfsm.sim._builtin import builtin_names, load_builtin
 >>> "weather" in builtin_names()
 True
 >>> load_builtin("weather").name
@@ -19,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ScenarioError
-from .scenario import Scenario, load_scenario, parse_scenario
+from ._errors import ScenarioError
+from ._scenario_format import Scenario, load_scenario, parse_scenario
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable

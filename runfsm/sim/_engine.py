@@ -19,12 +19,12 @@ from typing import Any, NoReturn, cast
 from .. import spec
 from ..errors import IllegalTransition
 from ..lifecycle import Lifecycle, Profile
-from .clock import Clock
-from .config import SimConfig
-from .errors import ScriptError, describe
-from .ids import IdMaker
-from .records import File, Message, Run, Step, Thread
-from .script import (
+from ._clock import Clock
+from ._config import SimConfig
+from ._errors import ScriptError, describe
+from ._ids import IdMaker
+from ._records import File, Message, Run, Step, Thread
+from ._script import (
     ACTION_TYPES,
     Action,
     CallFunctions,
@@ -40,8 +40,8 @@ from .script import (
     ToolOutput,
     estimate_tokens,
 )
-from .stream import DONE_DATA, EventNames, Sink, StreamEvent
-from .wire import Wire, step_type
+from ._stream import DONE_DATA, EventNames, Sink, StreamEvent
+from ._wire import Wire, step_type
 
 __all__ = ["Engine"]
 
@@ -83,7 +83,7 @@ class Engine:
         for name in ("_on_start", "_on_step_done", "_on_calls_ready", "_on_expire", "_on_fail", "_on_out_of_tokens",
                      "_on_cancelled"):
             setattr(self, name, getattr(self, name))
-        # Liveness bookkeeping (runfsm.sim.liveness): how many runs are active, and since when none is.
+        # Liveness bookkeeping (runfsm.sim._liveness): how many runs are active, and since when none is.
         self.active_runs = 0
         self.last_ended: Run | None = None
         self.idle_since: float = 0

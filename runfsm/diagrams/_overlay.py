@@ -75,7 +75,7 @@ def trace_stem(run_id: str, hashed: bool = False) -> str:
 
 
 def _shown(text: str) -> str:
-    from ..validate.cli import escape  # control characters and lone surrogates, escaped as in reports
+    from ..validate._cli import escape  # control characters and lone surrogates, escaped as in reports
 
     return escape(text)
 

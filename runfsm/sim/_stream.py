@@ -17,9 +17,9 @@ from typing import Any
 
 from .. import spec
 from ..lifecycle import Profile
-from .clock import Clock
-from .errors import SimError
-from .records import Run
+from ._clock import Clock
+from ._errors import SimError
+from ._records import Run
 
 __all__ = ["DONE_DATA", "EventNames", "EventStream", "Sink", "StreamEvent", "sse_text"]
 

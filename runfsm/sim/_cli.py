@@ -13,9 +13,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .builtin import builtin_names, builtin_text, load_builtin, resolve_scenario
-from .errors import APIError, ScenarioError, SimError
-from .scenario import ScenarioResult, run_scenario
+from ._builtin import builtin_names, builtin_text, load_builtin, resolve_scenario
+from ._errors import APIError, ScenarioError, SimError
+from ._player import ScenarioResult, run_scenario
 
 __all__ = ["format_result", "main"]
 

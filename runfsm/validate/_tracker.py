@@ -37,7 +37,7 @@ run 2 appeared, or a list page with two active runs, is reported.  Each thread
 keeps its eight most recently seen runs.
 
 **Costs.**  Each object costs a constant number of dict lookups (the rules per
-status are precompiled by :class:`~runfsm.validate.checks.ObjectChecks`); the
+status are precompiled by :class:`~runfsm.validate._checks.ObjectChecks`); the
 state per run is a few fields plus its history, capped at ``history_limit``
 moves.  :meth:`Tracker.forget` drops a finished run with its steps and
 messages; ``keep_finished`` does it automatically for the oldest finished runs.
@@ -54,8 +54,7 @@ from typing import Any
 
 from .. import spec
 from ..lifecycle import Lifecycle, Period, Profile, as_of_day, periods, profile, profile_at
-from ._moves import MoveRules
-from .checks import (
+from ._checks import (
     ASSISTANT_ID,
     CREATED_AT,
     ID,
@@ -71,10 +70,11 @@ from .checks import (
     short,
     type_name,
 )
-from .findings import ERROR, INFO, WARNING, Finding, InputError, Report
-from .reader import Bad, Event, Item, Record, coerce, read_bytes
-from .state import NEVER, OPEN, ObjState, RunState, StreamState, ThreadState
-from .streams import CREATED, StreamRules, ev, str_or_none
+from ._findings import ERROR, INFO, WARNING, Finding, InputError, Report
+from ._moves import MoveRules
+from ._reader import Bad, Event, Item, Record, coerce, read_bytes
+from ._state import NEVER, OPEN, ObjState, RunState, StreamState, ThreadState
+from ._streams import CREATED, StreamRules, ev, str_or_none
 
 __all__ = ["LISTED_PER_FILE", "Tracker", "input_only", "stream_key", "unlisted"]
 
@@ -328,7 +328,7 @@ class Tracker(StreamRules, MoveRules):
     def feed_items(
         self, items: Iterable[Item], *, source: str | None = None, stream: object = None
     ) -> list[Finding]:
-        """Items from :mod:`runfsm.validate.reader`: records, SSE events (on ``stream``) and unreadable lines."""
+        """Items from :mod:`runfsm.validate._reader`: records, SSE events (on ``stream``) and unreadable lines."""
         stream = stream_key(stream)
         out: list[Finding] = []
         for item in items:

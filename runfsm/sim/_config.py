@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import spec
-from .clock import MAX_TIME
-from .errors import ConfigError, describe
+from ._clock import MAX_TIME
+from ._errors import ConfigError, describe
 
 __all__ = ["SimConfig"]
 

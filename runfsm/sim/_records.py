@@ -1,7 +1,7 @@
 """The simulator's in-memory objects: small slotted records, one per API object.
 
-They hold the state; :mod:`runfsm.sim.wire` renders them as the API's JSON, and
-:mod:`runfsm.sim.engine` moves their statuses (only through the compiled spec).
+They hold the state; :mod:`runfsm.sim._wire` renders them as the API's JSON, and
+:mod:`runfsm.sim._engine` moves their statuses (only through the compiled spec).
 Nested values (lists, dicts) are replaced, never mutated, so snapshots already
 handed out never change.
 """
@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from .script import Action, CallFunctions, Citation, Script
+from ._script import Action, CallFunctions, Citation, Script
 
 __all__ = ["Assistant", "File", "Message", "Run", "Step", "Thread", "VectorStore"]
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import spec
-from .findings import ERROR, Finding
+from ._findings import ERROR, Finding
 
 __all__ = ["match_refusal", "refusal_finding", "template_patterns"]
 

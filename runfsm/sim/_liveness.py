@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import ClientStuck
-from .errors import ConfigError
+from ._errors import ConfigError
 
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
-    from .clock import Clock
-    from .engine import Engine
+    from ._clock import Clock
+    from ._engine import Engine
 
     class Source(Protocol):
         """What the watch asks of an engine: the Assistants one, or the Responses backend."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from .. import spec
 from ..lifecycle import Lifecycle
-from .checks import (
+from ._checks import (
     KIND_LABEL,
     OBJECT,
     STATUS,
@@ -39,9 +39,9 @@ from .checks import (
     short,
     type_name,
 )
-from .findings import ERROR, INFO, WARNING, Finding, InputError
-from .reader import DONE_DATA, coerce, loads_lenient
-from .state import DONE, NEVER, OPEN, LocalState, ObjState, StreamState
+from ._findings import ERROR, INFO, WARNING, Finding, InputError
+from ._reader import DONE_DATA, coerce, loads_lenient
+from ._state import DONE, NEVER, OPEN, LocalState, ObjState, StreamState
 
 __all__ = ["CREATED", "DELTA", "StreamRules", "error_text", "ev", "str_or_none"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from .. import spec
 from ..lifecycle import Profile
-from .records import Assistant, File, Message, Run, Step, Thread, VectorStore
-from .script import Action, CallFunctions, CodeInterpreter, FileSearch, step_action
+from ._records import Assistant, File, Message, Run, Step, Thread, VectorStore
+from ._script import Action, CallFunctions, CodeInterpreter, FileSearch, step_action
 
 __all__ = ["RUN_OPTION_DEFAULTS", "Wire", "list_page", "usage_dict"]
 

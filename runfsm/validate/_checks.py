@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from .. import spec
 from ..errors import UnknownStatus
 from ..lifecycle import Lifecycle, Profile
-from .findings import ERROR, WARNING, InputError
+from ._findings import ERROR, WARNING, InputError
 
 __all__ = [
     "Anchors",

@@ -1,6 +1,6 @@
 """``runfsm demo``: play the seed scenarios, print their timelines, validate their traces.
 
-Each built-in scenario (shipped in the package, :mod:`runfsm.sim.builtin`) is played twice in the
+Each built-in scenario (shipped in the package, :mod:`runfsm.sim._builtin`) is played twice in the
 simulator, once by a polling client and once by a streaming one; both traces go
 through the validator.  With ``--out DIR`` the traces (JSON Lines) and, when the
 diagrams feature is installed, the lifecycle diagrams are written there; without
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import spec
-from .sim.builtin import SEED_SCENARIOS
+from .sim._builtin import SEED_SCENARIOS
 
 __all__ = ["SEED_SCENARIOS", "main"]
 
@@ -41,10 +41,10 @@ def _count(report: Any, severity: str) -> int:
 
 def main(args: Any) -> int:
     """Entry point of ``runfsm demo``."""
-    from .sim.builtin import load_builtin
-    from .sim.cli import format_result
-    from .sim.errors import APIError, SimError
-    from .sim.scenario import run_scenario
+    from .sim._builtin import load_builtin
+    from .sim._cli import format_result
+    from .sim._errors import APIError, SimError
+    from .sim._player import run_scenario
 
     version = getattr(args, "version", None) or spec.DEFAULT_VERSION
     out = getattr(args, "out", None)

@@ -19,23 +19,23 @@ from typing import IO, Any, TypeVar, cast
 from .. import spec
 from ..errors import ClientStuck
 from ..lifecycle import profile as get_profile
-from .clock import Clock
-from .config import SimConfig
-from .engine import Engine
-from .errors import APIError, ScriptError, SimError, describe
-from .ids import IdMaker
-from .liveness import Liveness, Watch
-from .params import check_attachment_tools, check_include, check_json, check_number, check_run_option
-from .records import Assistant, File, Message, Run, Thread, VectorStore
-from .script import (
+from ._clock import Clock
+from ._config import SimConfig
+from ._engine import Engine
+from ._errors import APIError, ScriptError, SimError, describe
+from ._ids import IdMaker
+from ._liveness import Liveness, Watch
+from ._params import check_attachment_tools, check_include, check_json, check_number, check_run_option
+from ._records import Assistant, File, Message, Run, Thread, VectorStore
+from ._script import (
     Action,
     CallFunctions,
     Script,
     check_script,
     step_action,
 )
-from .stream import EventStream, Sink, StreamEvent
-from .wire import RUN_OPTION_DEFAULTS, Wire, list_page
+from ._stream import EventStream, Sink, StreamEvent
+from ._wire import RUN_OPTION_DEFAULTS, Wire, list_page
 
 __all__ = ["Simulator"]
 

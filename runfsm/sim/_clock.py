@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ClockError, describe
+from ._errors import ClockError, describe
 
 __all__ = ["DEFAULT_START", "MAX_TIME", "Clock"]
 

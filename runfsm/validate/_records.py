@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .findings import InputError
-from .reader import _SSE_FIELDS, Bad, Item, Record, SSEDecoder, _json_problem
+from ._findings import InputError
+from ._reader import _SSE_FIELDS, Bad, Item, Record, SSEDecoder, _json_problem
 
 __all__ = ["CHUNK", "FIFO_WAIT", "MAX_RECORD", "json_backend", "read_chunks", "read_file", "split_lines"]
 

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, cast
 
 from .. import spec
-from .clock import MAX_TIME
-from .errors import ScriptError, describe
+from ._clock import MAX_TIME
+from ._errors import ScriptError, describe
 
 __all__ = [
     "Action",

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import spec
+from ._findings import InputError, Report
 from ._mixed import MixedTracker
-from .findings import InputError, Report
-from .reader import Bad
-from .recordings import feed_recording, is_recording
-from .records import MAX_RECORD, read_file
-from .tracker import Tracker
+from ._reader import Bad
+from ._recordings import feed_recording, is_recording
+from ._records import MAX_RECORD, read_file
+from ._tracker import Tracker
 
 __all__ = ["empty_finding", "source_name", "validate_paths", "validate_trace"]
 
@@ -52,7 +52,7 @@ def validate_paths(
     nothing in it is an ``input.empty`` finding unless ``allow_empty``; a record
     longer than ``max_record`` bytes is an ``input.too_long`` finding.
     ``jobs=N`` checks the threads in N processes (see
-    :mod:`runfsm.validate.parallel`); the report is the same as with one.
+    :mod:`runfsm.validate._parallel`); the report is the same as with one.
     ``as_of`` judges everything by the rules of that day instead of each
     object's own ``created_at``.
     """
@@ -65,7 +65,7 @@ def validate_paths(
     if jobs > 1 and not separate and all(Path(p).is_file() and not is_recording(p) for p in paths if str(p) != "-") \
             and "-" not in map(str, paths):
         # every process reads the files itself: standard input and pipes are read by one
-        from .parallel import validate_parallel
+        from ._parallel import validate_parallel
 
         return validate_parallel(paths, jobs, strict=strict, version=version, allow_empty=allow_empty,
                                  max_record=max_record, as_of=as_of)

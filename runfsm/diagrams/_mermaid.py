@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from ..errors import SpecError
 from ..lifecycle import Lifecycle
-from . import style as st
-from .dot import edge_groups
-from .overlay import Overlay
+from . import _style as st
+from ._dot import edge_groups
+from ._overlay import Overlay
 
 __all__ = ["combined_mermaid", "lifecycle_mermaid"]
 

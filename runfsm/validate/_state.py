@@ -1,7 +1,7 @@
 """The tracker's memory: what it keeps per run, step, message, stream and thread.
 
 Everything here is a plain slotted record; the rules that read and update them
-live in :mod:`runfsm.validate.tracker` and :mod:`runfsm.validate.streams`.
+live in :mod:`runfsm.validate._tracker` and :mod:`runfsm.validate._streams`.
 """
 
 from __future__ import annotations
