@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from runfsm._cli import main as runfsm_main
 from runfsm.validate import validate_paths
@@ -186,3 +188,116 @@ def test_a_refusal_recorded_as_lines_or_base64_is_recognised(tmp_path: Path, for
     body: Any = [text] if form == "lines" else base64.b64encode(text.encode()).decode()
     report = validate_paths(_write(tmp_path, {"Entries": [_entry(StatusCode=400, ResponseBody=body)]}))
     assert report.codes() == ["client.cancel_terminal"]
+
+
+# --- which entries count, how headers and bodies are read, how much is read --------------------------
+
+
+def test_only_entries_whose_path_is_under_threads_are_checked(tmp_path: Path) -> None:
+    data = _load()
+    outside = next(e for e in data["Entries"] if "/threads" not in e["RequestUri"])
+    outside["ResponseBody"] = "{not json"  # unread: the entry is not API traffic the validator checks
+    assert validate_paths(_write(tmp_path, data)).codes() == ["client.cancel_terminal"]
+    # "/threads" in the query string is not in the path
+    alone = _entry(RequestUri="https://x/api/projects/p/assistants?after=/threads/thread_1", ResponseBody="{not json")
+    path = _write(tmp_path, {"Entries": [alone]})
+    assert validate_paths(path).codes() == ["input.empty"]  # nothing was checked
+    assert validate_paths(path, allow_empty=True).codes() == []
+    assert validate_paths(_write(tmp_path, {"Entries": [_entry(ResponseBody="{not json")]})).codes() == [
+        "input.recording"]
+
+
+def _keepalive_stream(data: dict[str, Any], content_type: Any) -> dict[str, Any]:
+    """The recorded stream, opened by an SSE comment so that only its content type says it is a stream."""
+    entry = _stream_entry(data)
+    entry["ResponseBody"] = ": keep-alive\n\n" + entry["ResponseBody"]
+    if content_type is None:
+        del entry["ResponseHeaders"]["Content-Type"]
+    else:
+        entry["ResponseHeaders"]["Content-Type"] = content_type
+    return data
+
+
+@pytest.mark.parametrize("content_type", ["text/event-stream; charset=utf-8", "Text/Event-Stream",
+                                          ["text/event-stream"], ["text/event-stream", "charset=utf-8"]])
+def test_an_sse_body_is_recognised_by_its_content_type_alone(tmp_path: Path, content_type: Any) -> None:
+    report = validate_paths(_write(tmp_path, _keepalive_stream(_load(), content_type)))
+    assert report.histories == validate_paths(RECORDING).histories
+    assert report.codes() == ["client.cancel_terminal"]
+
+
+def test_without_its_content_type_such_a_body_is_not_json(tmp_path: Path) -> None:
+    report = validate_paths(_write(tmp_path, _keepalive_stream(_load(), None)))
+    assert [f.code for f in report.input_errors] == ["input.recording"]
+    assert "entry 12: ResponseBody of POST" in report.input_errors[0].message
+    assert "is not JSON" in report.input_errors[0].message
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), max_size=4),
+       st.sampled_from(["Content-Type", "content-type", "CONTENT-TYPE"]))
+def test_a_header_recorded_as_a_list_is_its_values_joined(values: list[str], name: str) -> None:
+    from runfsm.validate._recordings import _header
+
+    assert _header({"x-other": "no", name: values}, "content-type") == ",".join(values)
+    assert _header({name: "text/plain"}, "content-type") == "text/plain"
+    assert _header({"x-other": "no"}, "content-type") == _header(None, "content-type") == ""
+
+
+def test_a_recording_past_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    from runfsm.validate._recordings import MAX_RECORDING
+
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:  # sparse: the size is all that is looked at
+        f.write(b'{"Entries": [')
+        f.truncate(MAX_RECORDING + 1)
+    report = validate_paths(path)
+    assert report.codes() == ["input.recording"]
+    assert f"{MAX_RECORDING + 1} bytes, more than the {MAX_RECORDING} read" in report.findings[0].message
+
+
+def test_the_size_limit_is_inclusive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runfsm.validate import _recordings
+
+    size = RECORDING.stat().st_size
+    monkeypatch.setattr(_recordings, "MAX_RECORDING", size)
+    assert validate_paths(RECORDING).codes() == ["client.cancel_terminal"]  # exactly the limit: read
+    monkeypatch.setattr(_recordings, "MAX_RECORDING", size - 1)
+    report = validate_paths(RECORDING)
+    assert report.codes() == ["input.recording"] and not report.histories
+    assert f"{size} bytes, more than the {size - 1} read" in report.findings[0].message
+
+
+# Each kind of entry, and whether it counts as checked: an entry under /threads the reader judged
+# (whatever it found), not one outside the API's paths nor one it could not read.
+_KINDS: dict[str, tuple[dict[str, Any] | int, bool]] = {
+    "polled": (_entry(ResponseBody={"object": "thread", "id": "thread_1", "created_at": 1_700_000_000,
+                                    "metadata": {}, "tool_resources": {}}), True),
+    "no_bytes": (_entry(StatusCode=204, ResponseBody=""), True),
+    "server_error": (_entry(StatusCode=500, ResponseBody={"error": {"message": "boom"}}), True),
+    "refused": (_entry(StatusCode=400, ResponseBody={"error": {"message": "Cannot cancel run with status 'completed'.",
+                                                               "type": "invalid_request_error"}}), True),
+    "streamed": (_entry(ResponseHeaders={"Content-Type": "text/event-stream"}, ResponseBody="data: [DONE]\n\n"), True),
+    "outside": (_entry(RequestUri="https://x/api/projects/p/assistants?api-version=v1", ResponseBody={}), False),
+    "not_an_object": (7, False),
+    "no_status": (_entry(StatusCode=None), False),
+    "unreadable_body": (_entry(ResponseBody=12), False),
+    "not_json": (_entry(ResponseBody="{not json"), False),
+}
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(sorted(_KINDS)), max_size=12))
+def test_the_count_returned_is_the_entries_checked(tmp_path: Path, kinds: list[str]) -> None:
+    from runfsm.validate import Tracker
+    from runfsm.validate._recordings import feed_recording
+
+    path = _write(tmp_path, {"Entries": [_KINDS[k][0] for k in kinds]})
+    assert feed_recording(Tracker(), path, "rec") == sum(_KINDS[k][1] for k in kinds)
+
+
+def test_the_size_limit_is_the_one_documented() -> None:
+    from runfsm.validate._recordings import MAX_RECORDING
+
+    doc = " ".join((Path(__file__).parents[2] / "docs" / "azure.md").read_text().split())
+    assert f"one of more than {MAX_RECORDING // 2**20} MiB is an `input.recording` finding" in doc
+    assert MAX_RECORDING % 2**20 == 0
