@@ -75,6 +75,26 @@ def test_whole_second_floats_are_read_as_seconds() -> None:
     assert codes([resp("completed", created_at=float("nan"))]) == ["input.type"]
 
 
+@pytest.mark.parametrize("second", [1_700_000_000, 1_700_000_001])  # an even and an odd second: .5 rounds to even
+@pytest.mark.parametrize("fraction", [0.4, 0.5, 0.6])
+def test_a_float_timestamp_is_the_second_it_falls_in(second: int, fraction: float) -> None:
+    at = second + fraction
+    same = resp("completed", created_at=at, completed_at=second)
+    earlier = resp("completed", created_at=second + 1, completed_at=at)
+    assert codes([same]) == []  # created and completed in the same second
+    report = validate_responses([earlier])
+    assert report.codes() == ["response.timestamp_order"]
+    assert f"completed_at ({second}) is earlier than created_at ({second + 1})" in report.findings[0].message
+    events = stream("completed")  # a streamed response alike
+    for event in events:
+        if "response" in event:
+            event["response"]["created_at"] = second + 1
+    events[-1]["response"]["completed_at"] = at
+    assert codes(events) == ["response.timestamp_order"]
+    # below zero is before any clock, however little
+    assert codes([resp("queued", created_at=-1 + fraction)]) == ["response.timestamp_range"]
+
+
 def test_terminal_statuses_are_absorbing_but_a_lost_cancel_race_is_observed() -> None:
     assert codes([resp("completed"), resp("in_progress")]) == ["response.terminal_left"]
     report = validate_responses([resp("cancelled"), resp("completed")])

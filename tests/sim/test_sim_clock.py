@@ -93,6 +93,19 @@ def test_fractional_seconds_keep_integer_timestamps() -> None:
     assert isinstance(Clock(start=5).now, int)
 
 
+@pytest.mark.parametrize("start", [1_700_000_000, 1_700_000_001])  # an even and an odd second: .5 rounds to even
+@pytest.mark.parametrize("fraction", [0.4, 0.5, 0.6])
+def test_an_object_is_stamped_with_the_second_the_clock_is_in(start: int, fraction: float) -> None:
+    from runfsm.sim import Simulator
+
+    sim = Simulator(clock=Clock(start=start))
+    sim.clock.advance(fraction)
+    assert sim.clock.timestamp == start
+    assert sim.create_thread()["created_at"] == start
+    sim.clock.advance_to(start + 1)  # the next second, exactly
+    assert sim.clock.timestamp == start + 1 and sim.create_thread()["created_at"] == start + 1
+
+
 def test_bad_start() -> None:
     with pytest.raises(ClockError):
         Clock(start=-1)
