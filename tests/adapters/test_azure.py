@@ -377,3 +377,87 @@ def test_the_guard_on_an_async_client_checks_streams() -> None:
 def test_guard_refuses_what_is_not_an_agents_client() -> None:
     with pytest.raises(TypeError, match="AgentsClient"):
         runfsm.azure.guard(object())
+
+
+# --- the transport's options ---------------------------------------------------------------------
+
+
+def _build(kind: str, sim: Simulator, poll_interval: float) -> Any:
+    """An AgentsClient (sync or async) on ``sim``, built by a factory or around a transport."""
+    from azure.ai.agents import AgentsClient
+    from azure.ai.agents.aio import AgentsClient as AsyncAgentsClient
+
+    if kind == "client":
+        return client(sim, poll_interval=poll_interval)
+    if kind == "async_client":
+        return async_client(sim, poll_interval=poll_interval)
+    if kind == "transport":
+        return AgentsClient(ENDPOINT, runfsm.azure._Credential(),  # type: ignore[arg-type]
+                            transport=transport(sim, poll_interval=poll_interval), retry_total=0)
+    return AsyncAgentsClient(ENDPOINT, runfsm.azure._AsyncCredential(),  # type: ignore[arg-type]
+                             transport=runfsm.azure.async_transport(sim, poll_interval=poll_interval), retry_total=0)
+
+
+async def _await(value: Any) -> Any:
+    return await value if asyncio.iscoroutine(value) else value
+
+
+@pytest.mark.parametrize("kind", ["client", "async_client", "transport", "async_transport"])
+@pytest.mark.parametrize("poll_interval", [0, 0.5, 7])
+def test_each_run_retrieve_moves_the_clock_by_poll_interval(kind: str, poll_interval: float) -> None:
+    sim = _sim([Say("A long answer.", duration=1000)])
+
+    async def main() -> list[float]:
+        agents = _build(kind, sim, poll_interval)
+        agent = await _await(agents.create_agent(model="gpt-4o"))
+        thread = await _await(agents.threads.create())
+        run = await _await(agents.runs.create(thread_id=thread.id, agent_id=agent.id))
+        moved = []
+        for _ in range(3):
+            before = sim.clock.now
+            await _await(agents.runs.get(thread_id=thread.id, run_id=run.id))
+            moved.append(sim.clock.now - before)
+        await _await(agents.threads.get(thread_id=thread.id))  # only a run retrieve takes time
+        moved.append(sim.clock.now - before - poll_interval)
+        return moved
+
+    assert asyncio.run(main()) == [poll_interval] * 3 + [0]
+
+
+@pytest.mark.parametrize("poll_interval", [0, 1, 4, 7])
+def test_create_and_process_polls_every_sdk_sleep_plus_poll_interval(poll_interval: int) -> None:
+    sim = _sim([Say("Hi.", duration=30)])
+    agents = client(sim, poll_interval=poll_interval)
+    agent_id, thread_id = _setup(agents)
+    with simulated_sleep(sim.advance):
+        run = agents.runs.create_and_process(thread_id=thread_id, agent_id=agent_id, polling_interval=2)
+    assert run.status == "completed"
+    # each poll costs the SDK's sleep (2 s) and the retrieve's poll_interval; it stops at the first poll
+    # that finds the run completed
+    took, per_poll = run.completed_at.timestamp() - run.created_at.timestamp(), 2 + poll_interval
+    assert sim.clock.now - run.created_at.timestamp() == -(-took // per_poll) * per_poll
+
+
+@pytest.mark.parametrize("kind", ["transport", "async_transport"])
+def test_api_versions_are_the_ones_the_transport_accepts(kind: str) -> None:
+    from azure.ai.agents import AgentsClient
+    from azure.ai.agents.aio import AgentsClient as AsyncAgentsClient
+
+    sim = _sim()
+
+    async def create(version: str) -> Any:
+        if kind == "transport":
+            agents: Any = AgentsClient(ENDPOINT, runfsm.azure._Credential(),  # type: ignore[arg-type]
+                                       transport=transport(sim, api_versions=("2099-01-01", "x")),
+                                       api_version=version, retry_total=0)
+        else:
+            agents = AsyncAgentsClient(ENDPOINT, runfsm.azure._AsyncCredential(),  # type: ignore[arg-type]
+                                       transport=runfsm.azure.async_transport(sim, api_versions=("2099-01-01", "x")),
+                                       api_version=version, retry_total=0)
+        return await _await(agents.threads.create())
+
+    assert asyncio.run(create("2099-01-01")).id.startswith("thread_")
+    with pytest.raises(HttpResponseError) as caught:
+        asyncio.run(create(azure_profile.API_VERSIONS[0]))  # served by Azure, not by this transport
+    assert caught.value.status_code == 400
+    assert "The supported versions are '2099-01-01', 'x'" in str(caught.value)
