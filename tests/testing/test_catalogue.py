@@ -107,3 +107,36 @@ def test_what_a_behaviour_needs_comes_from_the_tool_each_action_declares() -> No
     by_name = {b.name: b.needs for b in catalogue()}
     assert by_name["requires_action"] == {"function"} and by_name["completes"] == frozenset()
     assert by_name["code_interpreter"] == {"code_interpreter"}
+
+
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+def test_slow_queue_keeps_a_response_queued_as_long_as_it_says_and_no_longer() -> None:
+    import re
+    import time
+
+    from runfsm import responses_spec as rspec
+    from runfsm.sim import QueueDelay
+
+    slow = next(b for b in catalogue(protocol="responses") if b.name == "slow_queue")
+    delay = sum(a.seconds for a in slow.script if isinstance(a, QueueDelay))
+    said = re.fullmatch(r"waits (\w+) minutes in the queue, then completes", slow.description)
+    assert said is not None and delay == _NUMBERS[said[1]] * 60  # the description tells the truth
+    assert delay < rspec.RESUME_WINDOW_SECONDS  # slow, yet its stream may still be resumed (unlike resume_too_old)
+
+    def polls_every_second(client: openai.OpenAI, sim: Simulator) -> list[tuple[float, str]]:
+        r = client.responses.create(model="gpt-4o", input="hi", background=True)
+        start, seen = sim.clock.now, [(0.0, r.status)]
+        while r.status in rspec.POLL_WHILE:
+            time.sleep(1)
+            r = client.responses.retrieve(r.id)
+            seen.append((sim.clock.now - start, r.status))
+        return seen
+
+    outcome = check_client(polls_every_second, protocol="responses", behaviours=[slow], poll_interval=0)["slow_queue"]
+    assert outcome.verdict == "ok", outcome.detail
+    queued = [t for t, status in outcome.returned if status == "queued"]
+    assert queued == [float(t) for t in range(delay)]  # queued from its creation, through second delay - 1
+    assert outcome.returned[delay] == (delay, "in_progress")  # started at the second the catalogue declares
+    assert outcome.returned[-1][1] == "completed"
