@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from . import spec
+from ._protocols import DEFAULT, NAMES, PROTOCOLS, versions_of_all
 
 # subcommand -> (module holding ``main(args) -> int``, one-line help)
 COMMANDS = {
@@ -26,8 +27,19 @@ COMMANDS = {
 }
 
 
+def _add_protocol(p: argparse.ArgumentParser) -> None:
+    """--protocol and its --version, for the commands that serve every protocol (the registry's choices)."""
+    p.add_argument("--protocol", choices=NAMES, default=DEFAULT,
+                   help="; ".join(f"{n}: {info.summary}" for n, info in PROTOCOLS.items()) + f" (default {DEFAULT})")
+    p.add_argument("--version", choices=versions_of_all(), default=None,
+                   help="API version profile of the protocol (default: its newest, "
+                        + ", ".join(f"{n} {info.default_version}" for n, info in PROTOCOLS.items()) + ")")
+
+
 def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
-    if name in ("tables", "diagram", "paths", "demo"):
+    if name in ("tables", "diagram", "paths", "check"):
+        _add_protocol(p)
+    if name == "demo":
         p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
     if name == "validate":
         p.add_argument("paths", nargs="+", metavar="PATH", help="JSON Lines, JSON or SSE text files ('-' for stdin)")
@@ -52,21 +64,16 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--trace", metavar="FILE", help="overlay the path of the run(s) in this trace")
         p.add_argument("--renderer", choices=("pure", "system"), default="pure",
                        help="graphviz-pure (default) or the system's dot")
-        p.add_argument("--protocol", choices=("assistants", "responses"), default="assistants",
-                       help="the Assistants runs (default) or the Responses API background mode")
     elif name == "paths":
         p.add_argument("--out", metavar="DIR", help="write one scenario file per path into DIR")
-        p.add_argument("--depth", type=int, default=12, help="exploration bound (default 12)")
+        p.add_argument("--depth", type=int, default=None, help="exploration bound (default 12; assistants only)")
         p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
-        p.add_argument("--protocol", choices=("assistants", "responses"), default="assistants",
-                       help="the Assistants runs (default) or the Responses API background mode")
     elif name == "check":  # declared here: building the parser must not load the simulator
         p.add_argument("target", metavar="MODULE:FUNCTION",
                        help="the client function to check: package.module:function or path/to/file.py:function")
         p.add_argument("--async", dest="asynchronous", action="store_true",
                        help="the function is async (detected from 'async def' anyway)")
         p.add_argument("--strict", action="store_true", help="leave out and refuse the moves the spec grades inferred")
-        p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
         p.add_argument("--only", action="append", metavar="PATTERN", help="only behaviours matching (repeatable)")
         p.add_argument("--must-finish", action="store_true", help="returning while a run is still active fails")
         p.add_argument("--json", action="store_true", help="print the report as JSON")

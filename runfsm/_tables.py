@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
-from . import spec
+from ._protocols import chosen
+from .errors import RunfsmError
 from .lifecycle import Lifecycle, Profile, profile
 
 __all__ = ["render_lifecycle", "render_profile"]
@@ -33,12 +35,18 @@ def render_lifecycle(lc: Lifecycle) -> str:
 
 
 def render_profile(p: Profile | None = None) -> str:
-    """All three lifecycles of an API version."""
+    """Every lifecycle of a profile (the Assistants v2 by default), in the order its protocol declares them."""
     p = p or profile()
-    return "\n\n".join(render_lifecycle(lc) for lc in (p.run, p.run_step, p.message)) + "\n"
+    return "\n\n".join(render_lifecycle(p.lifecycle(o.kind)) for o in p.protocol.objects) + "\n"
 
 
 def main(args: object) -> int:
-    """``runfsm tables``: print the lifecycle tables."""
-    print(render_profile(profile(getattr(args, "version", None) or spec.DEFAULT_VERSION)), end="")
+    """``runfsm tables``: print the lifecycle tables of ``--protocol`` at ``--version``."""
+    try:
+        info, version = chosen(args)
+        text = render_profile(info.profile(version))
+    except RunfsmError as exc:
+        print(f"runfsm tables: error: {exc}", file=sys.stderr)
+        return 2
+    print(text, end="")
     return 0

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import spec
+from .._protocols import NAMES, ProtocolInfo, protocol_info
+from .._protocols import PROTOCOLS as _PROTOCOLS
 from ..errors import DiagramError, RunfsmError
 from ..lifecycle import Lifecycle, profile
 from ._dot import combined_dot, lifecycle_dot
@@ -49,11 +51,11 @@ __all__ = [
 FORMATS = ("dot", "svg", "png", "mermaid")
 """Output formats, in the order they are written."""
 EXTENSIONS = {"dot": "dot", "svg": "svg", "png": "png", "mermaid": "mmd"}
-PROTOCOLS = ("assistants", "responses")
+PROTOCOLS = NAMES
 """The protocols ``write_all`` draws: the Assistants runs (by version) or the Responses API."""
 
 COMBINED = "run-and-steps"
-DIAGRAMS = ("run", "run_step", "message", COMBINED)
+DIAGRAMS = _PROTOCOLS["assistants"].diagrams
 """The diagrams ``write_all`` draws: one per object kind, then the run with its steps."""
 _COMBINED_KINDS = ("run", "run_step")
 
@@ -100,11 +102,15 @@ def to_mermaid(
     return lifecycle_mermaid(_lifecycle(kind_or_lifecycle, version), overlay)
 
 
-def diagram_names(version: str = spec.DEFAULT_VERSION) -> dict[str, str]:
-    """Diagram -> file stem; v2 files carry the plain name, other versions a ``-<version>`` suffix."""
-    profile(version)  # rejects an unknown version with runfsm's error
-    suffix = "" if version == spec.DEFAULT_VERSION else f"-{version}"
-    return {d: d + suffix for d in DIAGRAMS}
+def diagram_names(version: str = spec.DEFAULT_VERSION, protocol: str = "assistants") -> dict[str, str]:
+    """Diagram -> file stem; the newest version's files carry the plain name, others a ``-<version>`` suffix."""
+    return _names(protocol_info(protocol, DiagramError), version)
+
+
+def _names(info: ProtocolInfo, version: str) -> dict[str, str]:
+    info.profile(version)  # rejects an unknown version with runfsm's error
+    suffix = "" if version == info.default_version else f"-{version}"
+    return {d: d + suffix for d in info.diagrams}
 
 
 def _check_formats(formats: Sequence[str] | None) -> list[str]:
@@ -135,14 +141,15 @@ def _write(out_dir: Path, stem: str, formats: Sequence[str], dot: str, mermaid: 
 def write_all(
     out_dir: Path,
     formats: Sequence[str] | None = None,
-    version: str = spec.DEFAULT_VERSION,
+    version: str | None = None,
     trace: Path | None = None,
     renderer: str = "pure",
     protocol: str = "assistants",
 ) -> list[Path]:
     """Write every diagram of ``version`` into ``out_dir`` in ``formats`` (default: all); return the paths.
 
-    ``protocol="responses"`` writes the Responses API diagram, ``response``, instead.
+    ``version`` defaults to the protocol's newest; ``protocol="responses"`` writes the
+    Responses API diagram, ``response``, instead.
 
     Without ``trace``: ``run``, ``run_step``, ``message`` and ``run-and-steps``
     (``run-v1`` ... for ``version="v1"``).  With ``trace``: one run diagram per
@@ -151,23 +158,24 @@ def write_all(
     fmts = _check_formats(formats)
     if renderer not in RENDERERS:
         raise RenderError(f"unknown renderer {renderer!r}; expected one of: {', '.join(RENDERERS)}")
-    if protocol not in PROTOCOLS:
-        raise DiagramError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
-    if protocol == "responses" and trace is not None:
-        raise DiagramError("a trace overlay is drawn on the Assistants run diagram only")
-    names = diagram_names(version) if protocol == "assistants" else {}
+    info = protocol_info(protocol, DiagramError)
+    version = info.version(version)
+    if trace is not None and not info.traces:
+        raise DiagramError(f"a trace overlay is drawn on the run diagram of "
+                           f"{', '.join(n for n, p in _PROTOCOLS.items() if p.traces)} only, not on {protocol}")
+    names = _names(info, version)
     if any(f in ("svg", "png") for f in fmts):
         find_renderer(renderer)  # fail before writing anything when the renderer is missing
     jobs: list[tuple[str, str, str]] = []
-    if protocol == "responses":
-        from ..lifecycle import compile_protocol
-        from ..responses_spec import PROTOCOL as RESPONSES
-
-        lc = compile_protocol(RESPONSES).primary
-        jobs.append((lc.kind, to_dot(lc), to_mermaid(lc)))
-    elif trace is None:
+    if trace is None:
+        prof = info.profile(version)
         for d, stem in names.items():
-            jobs.append((stem, to_dot(d, version=version), to_mermaid(d, version=version)))
+            if d == COMBINED:
+                lcs = [prof.lifecycle(k) for k in _COMBINED_KINDS]
+                jobs.append((stem, combined_dot(lcs), combined_mermaid(lcs)))
+            else:
+                lc = prof.lifecycle(d)
+                jobs.append((stem, to_dot(lc), to_mermaid(lc)))
     else:
         run = profile(version).run
         suffix = names["run"][len("run"):]
@@ -202,7 +210,7 @@ def main(args: object) -> int:
         paths = write_all(
             Path(getattr(args, "out", None) or "diagrams"),
             formats=getattr(args, "format", None),
-            version=getattr(args, "version", None) or spec.DEFAULT_VERSION,
+            version=getattr(args, "version", None),
             trace=Path(trace) if trace else None,
             renderer=getattr(args, "renderer", None) or "pure",
             protocol=getattr(args, "protocol", None) or "assistants",

@@ -6,19 +6,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import spec
+from .._protocols import chosen
+from ..errors import RunfsmError
 from ._scenarios import scenario_files
 from ._search import explore
 
+DEPTH = 12
+"""The exploration bound when ``--depth`` is not given."""
+
 
 def main(args: Any) -> int:
-    """``runfsm paths``: explore, check, and print (or write) the shortest path to every target as scenarios."""
-    if getattr(args, "protocol", "assistants") == "responses":
-        from ._responses_paths import main as responses_main
+    """``runfsm paths``: the protocol's own paths command, after refusing the options it does not honour."""
+    try:
+        info, version = chosen(args)
+    except RunfsmError as exc:
+        print(f"runfsm paths: error: {exc}", file=sys.stderr)
+        return 2
+    ignored = [f"--{name}" for name in ("version", "depth")
+               if getattr(args, name, None) is not None and name not in info.paths_options]
+    if ignored:
+        print(f"runfsm paths: error: --protocol {info.name} does not take {' or '.join(ignored)}; "
+              f"it takes {', '.join(f'--{o}' for o in info.paths_options) or 'neither'}", file=sys.stderr)
+        return 2
+    args.version = version
+    code: int = info.entry("paths")(args)
+    return code
 
-        return responses_main(args)
-    version = getattr(args, "version", spec.DEFAULT_VERSION)
-    depth = getattr(args, "depth", 12)
+
+def explore_main(args: Any) -> int:
+    """Explore the Assistants simulator, check, and print (or write) the shortest path to every target as scenarios."""
+    version = args.version
+    depth = DEPTH if getattr(args, "depth", None) is None else args.depth
     strict = bool(getattr(args, "strict", False))
     if not isinstance(depth, int) or depth < 1:
         print(f"runfsm paths: --depth must be a positive number of moves, got {depth!r}", file=sys.stderr)

@@ -19,11 +19,11 @@ from ._cover import cover
 __all__ = ["main", "plans"]
 
 
-def plans(strict: bool = False) -> list[tuple[str, tuple[str, ...], list[str]]]:
+def plans(strict: bool = False, version: str | None = None) -> list[tuple[str, tuple[str, ...], list[str]]]:
     """``(name, triggers, findings)`` for every status, then every transition, of the Responses lifecycle."""
     from ..validate._responses import validate_responses
 
-    lc = compile_protocol(rspec.PROTOCOL).primary
+    lc = compile_protocol(rspec.PROTOCOL, version).primary
     plan = cover(lc, strict=strict)
     wanted = [(f"status-{s}", t) for s, t in plan.statuses.items()]
     wanted += [(f"edge-{src}-{trigger}", t) for (src, trigger), t in plan.transitions.items()]
@@ -50,7 +50,7 @@ def _event(kind: str, seq: int, status: str) -> dict[str, Any]:
 
 def main(args: Any) -> int:
     """Print (or write into ``--out``) one path per line: ``name: trigger -> trigger``."""
-    found = plans(bool(getattr(args, "strict", False)))
+    found = plans(bool(getattr(args, "strict", False)), getattr(args, "version", None))
     lines = [f"{name}: {' -> '.join(triggers) or '(created)'}" for name, triggers, _ in found]
     out_dir = getattr(args, "out", None)
     if out_dir:

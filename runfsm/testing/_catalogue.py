@@ -43,6 +43,8 @@ from typing import Any
 
 from .. import responses_spec as rspec
 from .. import spec
+from .._protocols import NAMES, protocol_info
+from .._protocols import PROTOCOLS as PROTOCOLS_INFO
 from ..errors import CheckError
 from ..lifecycle import Profile, Transition
 from ..lifecycle import profile as get_profile
@@ -65,7 +67,7 @@ from ..sim._script import (
 __all__ = ["PROTOCOLS", "SETTINGS", "UNREACHABLE", "Behaviour", "CheckError", "catalogue", "default_tools",
            "refuse_misfit", "select"]
 
-PROTOCOLS = ("assistants", "responses")
+PROTOCOLS = NAMES
 """The protocols a check can exercise (``check_client(..., protocol=...)``)."""
 
 SETTINGS: Mapping[str, frozenset[str]] = {
@@ -75,9 +77,6 @@ SETTINGS: Mapping[str, frozenset[str]] = {
     "responses": frozenset({"cut_streams_after", "lose_cancel_race", "cancel_finished"}),
 }
 """Protocol -> the names a behaviour's ``config`` may set on that protocol's simulator."""
-
-_WHAT = {"assistants": ("an Assistants", "run", "Assistants simulator (SimConfig)"),
-         "responses": ("a Responses", "response", "Responses backend")}
 
 Json = dict[str, Any]
 
@@ -381,7 +380,9 @@ def _stream_faults() -> list[Behaviour]:
     ]
 
 
-def _responses_catalogue(strict: bool) -> tuple[Behaviour, ...]:
+def responses_catalogue(version: str, strict: bool, tools: Sequence[Json] | None = None,
+                        arguments: Mapping[str, Any] | None = None) -> tuple[Behaviour, ...]:
+    """The Responses API's behaviours (its one version; function tools and arguments do not apply)."""
     out: dict[str, Behaviour] = {}
     for t in rspec.TRANSITIONS:
         recipe = RESPONSE_RECIPES.get(t.trigger)
@@ -406,10 +407,14 @@ def catalogue(version: str = spec.DEFAULT_VERSION, *, strict: bool = False, tool
     ``protocol="responses"``: the Responses API's behaviours instead (``version``,
     ``tools`` and ``arguments`` do not apply).
     """
-    if protocol not in PROTOCOLS:
-        raise CheckError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
-    if protocol == "responses":
-        return _responses_catalogue(strict)
+    build = protocol_info(protocol, CheckError).entry("catalogue")
+    found: tuple[Behaviour, ...] = build(version, strict, tools, arguments)
+    return found
+
+
+def assistants_catalogue(version: str, strict: bool, tools: Sequence[Json] | None = None,
+                         arguments: Mapping[str, Any] | None = None) -> tuple[Behaviour, ...]:
+    """The Assistants behaviours of API ``version`` (see :func:`catalogue`)."""
     prof = get_profile(version)
     ctx = _ctx(prof, tools if tools is not None else default_tools(), arguments)
     out: dict[str, Behaviour] = {}
@@ -451,21 +456,20 @@ def refuse_misfit(behaviour: Behaviour, protocol: str, version: str = spec.DEFAU
     simulator lacks or a status its objects never take would otherwise stop a
     check midway, or never fire.
     """
-    if protocol not in PROTOCOLS:
-        raise CheckError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    info = protocol_info(protocol, CheckError)
     if behaviour.protocol != protocol:
-        article = _WHAT[behaviour.protocol][0] if behaviour.protocol in _WHAT else f"a {behaviour.protocol!r}"
+        own = PROTOCOLS_INFO.get(behaviour.protocol)
+        article = own.article if own is not None else f"a {behaviour.protocol!r}"
         raise CheckError(f"behaviour {behaviour.name} is {article} behaviour; check it with "
                          f"protocol={behaviour.protocol!r} (this check's protocol is {protocol!r})")
-    _, noun, backend = _WHAT[protocol]
     settable = SETTINGS[protocol]
     for name in behaviour.config:
         if name not in settable:
-            raise CheckError(f"behaviour {behaviour.name}: the {backend} has no setting {name!r}; "
+            raise CheckError(f"behaviour {behaviour.name}: the {info.simulator} has no setting {name!r}; "
                              f"it has {', '.join(sorted(settable))}")
     if behaviour.cancel_in is not None:
-        statuses = [s.status for s in rspec.STATUSES] if protocol == "responses" else \
-            list(get_profile(version).run.order)
+        # the Responses check runs its one version whatever the Assistants ``version`` says
+        statuses = list(info.profile(version if version in info.versions else None).primary.order)
         if behaviour.cancel_in not in statuses:
             raise CheckError(f"behaviour {behaviour.name}: cancel_in={behaviour.cancel_in!r} is not a status of a "
-                             f"{noun}; its statuses are {', '.join(statuses)}")
+                             f"{info.noun}; its statuses are {', '.join(statuses)}")

@@ -30,19 +30,21 @@ from typing import Any
 
 from .. import responses_spec as rspec
 from .. import spec
+from .._protocols import PROTOCOLS, protocol_info
 from ..errors import ClientStuck, IllegalTransition, RunfsmError
 from ..sim import Clock, Liveness, SimConfig, Simulator
 from ..sim._clock import DEFAULT_START
 from ..sim._errors import ScriptError
 from ..validate._refusals import template_patterns as _refusal_pattern
-from ._catalogue import PROTOCOLS, Behaviour, CheckError, catalogue, default_tools, refuse_misfit, select
+from ._catalogue import Behaviour, CheckError, catalogue, default_tools, refuse_misfit, select
 from ._report import ABANDONED, CRASHED, OK, REFUSED, SKIPPED, STUCK, UNEXPECTED, ClientReport, Outcome, clean
 from ._time import WallClockStuck, simulated_sleep, watchdog
 
 __all__ = ["PROVIDED", "BehaviourCase", "Options", "acheck_client", "check_behaviour", "check_client", "options"]
 
-PROVIDED = ("client", "sim", "assistant_id", "thread_id", "behaviour")
-"""What the checked function can ask for, by parameter name (its first parameter always gets the client)."""
+PROVIDED = tuple(dict.fromkeys(name for p in PROTOCOLS.values() for name in p.provides))
+"""What the checked function can ask for, by parameter name (its first parameter always gets the client);
+each protocol provides some of these (``runfsm._protocols``)."""
 
 Expect = Callable[[Outcome], object]
 
@@ -88,11 +90,10 @@ def options(**given: Any) -> Options:
         raise CheckError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     if given.get("sdk", "openai") not in SDKS:
         raise CheckError(f"sdk must be one of {', '.join(SDKS)}, got {given['sdk']!r}")
-    protocol = given.get("protocol", "assistants")
-    if protocol not in PROTOCOLS:
-        raise CheckError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
-    if protocol == "responses" and given.get("sdk", "openai") != "openai":
-        raise CheckError("protocol='responses' needs sdk='openai' (the azure AgentsClient has no Responses API)")
+    info = protocol_info(given.get("protocol", "assistants"), CheckError)
+    if given.get("sdk", "openai") not in info.sdks:
+        raise CheckError(f"protocol={info.name!r} needs sdk={' or '.join(map(repr, info.sdks))} "
+                         f"(the {given['sdk']} SDK's client does not speak it)")
     if given.get("version", spec.DEFAULT_VERSION) not in spec.VERSIONS:
         raise CheckError(f"version must be one of {', '.join(spec.VERSIONS)}, got {given['version']!r}")
     raises = given.get("raises", ())
@@ -146,11 +147,11 @@ def options(**given: Any) -> Options:
 def _plan_for(fn: object, opts: Options) -> tuple[Callable[..., Any], list[str], bool]:
     """:func:`_plan`, refusing what the protocol of ``opts`` cannot provide."""
     target, names, is_async = _plan(fn)
-    if opts.protocol == "responses":
-        wrong = [n for n in names if n in ("assistant_id", "thread_id")]
-        if wrong:
-            raise CheckError(f"{getattr(fn, '__qualname__', fn)!s}: protocol='responses' provides client, sim and "
-                             f"behaviour, not {', '.join(wrong)}")
+    provides = protocol_info(opts.protocol, CheckError).provides
+    wrong = [n for n in names if n in PROVIDED and n not in provides]
+    if wrong:
+        raise CheckError(f"{getattr(fn, '__qualname__', fn)!s}: protocol={opts.protocol!r} provides "
+                         f"{', '.join(provides)}, not {', '.join(wrong)}")
     return target, names, is_async
 
 
@@ -302,18 +303,21 @@ def _expectations(expect: Expect | Mapping[str, Expect] | None, name: str) -> li
 def _judge(case: _Case, returned: Any, error: BaseException | None) -> Outcome:
     sim, opts = case.sim, case.opts
     start = opts.start
+    info = protocol_info(opts.protocol, CheckError)
+    noun = info.noun
     if case.responses:
-        noun, active_statuses = "response", frozenset(s.status for s in rspec.STATUSES if s.klass != spec.TERMINAL)
+        active_statuses = info.profile().primary.active
         runs = {rid: [(t - start, status) for t, status in h] for rid, h in case.backend.timelines().items()}
         events = list(case.backend.streamed or ())
     else:
-        noun, active_statuses = "run", sim.profile.run.active
+        active_statuses = sim.profile.run.active
         runs = {run_id: [(t - start, status) for t, status in sim.timeline(run_id)] for run_id, _ in sim.iter_runs()}
         events = [r["event"] for r in sim.trace if isinstance(r, dict) and "event" in r and "stream" in r]
     run_names = {run_id: f"{noun}{i}" for i, run_id in enumerate(runs, 1)}
     outcome = Outcome(case.behaviour, OK, returned=returned, error=error, runs=runs,
                       calls=_calls(case, run_names), events=events, notes=list(case.notes), noun=noun)
     # A call keeps the refusal's rendered message, not its key: match the message against each template.
+    # tolerated= names keys of responses_spec.REFUSALS (the Responses declaration carries no refusal rows)
     tolerated = [_refusal_pattern(r.template)[0] for r in rspec.REFUSALS if r.key in case.behaviour.tolerated]
     refusals = [c for c in (case.router.calls or []) if c.status >= 400]
     handled = [c for c in refusals if any(p.match(c.note) for p in tolerated)]

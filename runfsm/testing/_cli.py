@@ -17,7 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import RunfsmError, TargetError
+from .._protocols import DEFAULT, chosen
+from ..errors import CheckError, RunfsmError, TargetError
 from ._report import clean
 
 __all__ = ["load_target", "main"]
@@ -66,8 +67,11 @@ def main(args: argparse.Namespace) -> int:
     from ._check import check_client
 
     try:
+        info, version = chosen(args, CheckError)
+        # a check's version= is the Assistants simulator's; another protocol's one version needs no setting
+        chosen_version: dict[str, Any] = {"version": version} if info.name == DEFAULT else {}
         if args.list:
-            for b in select(catalogue(args.version, strict=args.strict), args.only):
+            for b in select(catalogue(strict=args.strict, protocol=info.name, **chosen_version), args.only):
                 print(f"{b.name:<36} {b.description}")
             return 0
         fn = load_target(args.target)
@@ -75,8 +79,8 @@ def main(args: argparse.Namespace) -> int:
             raise TargetError(f"{args.target} is not an async function (async def), but --async was given")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the SDK marks every Assistants method
-            report = check_client(fn, only=args.only, version=args.version, strict=args.strict,
-                                  must_finish=args.must_finish)
+            report = check_client(fn, only=args.only, strict=args.strict, must_finish=args.must_finish,
+                                  protocol=info.name, **chosen_version)
     except RunfsmError as exc:  # a bad target or option, or a missing extra (openai): one line, exit 2
         print(f"runfsm check: {clean(str(exc), 2000)}", file=sys.stderr)
         return 2

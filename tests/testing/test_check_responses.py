@@ -199,13 +199,13 @@ def test_async_clients_are_checked_too() -> None:
 
 
 def test_wrong_protocol_settings_are_check_errors() -> None:
-    with pytest.raises(CheckError, match="protocol must be one of assistants, responses, got 'chat'"):
+    with pytest.raises(CheckError, match="unknown protocol 'chat'; known: assistants, responses"):
         check_client(poll_loop, protocol="chat")
     with pytest.raises(CheckError, match="needs sdk='openai'"):
         check_client(poll_loop, protocol="responses", sdk="azure")
     with pytest.raises(CheckError, match="not thread_id"):
         check_client(lambda client, thread_id: None, protocol="responses")
-    with pytest.raises(CheckError, match="protocol must be one of"):
+    with pytest.raises(CheckError, match="unknown protocol"):
         catalogue(protocol="chat")
 
 
