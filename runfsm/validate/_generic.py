@@ -14,31 +14,21 @@ step that ends with its run) belong to a protocol's own tracker, as
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from ..lifecycle import Profile, compile_protocol
 from ..spec import Protocol
 from ._checks import ObjectChecks
 from ._findings import ERROR, WARNING, Finding, InputError, Report
-from ._moves import MoveRules
+from ._moves import MoveRules, immutables
 from ._reader import coerce
+from ._state import Seen, Where
 from ._tracker import stream_key
 
 __all__ = ["LifecycleTracker", "validate_objects"]
 
 CREATED = "created"
-
-
-class _State:
-    __slots__ = ("channel", "history", "id", "last_idx", "moves", "status")
-
-    def __init__(self, oid: str) -> None:
-        self.id = oid
-        self.status: str | None = None
-        self.last_idx = -1
-        self.channel: object = None
-        self.history: list[str] = []
-        self.moves: list[tuple[str, str, bool]] = []
 
 
 class LifecycleTracker(MoveRules):
@@ -49,6 +39,9 @@ class LifecycleTracker(MoveRules):
     compiled :class:`~runfsm.lifecycle.Profile`.  Findings accumulate in
     :attr:`findings`; each ``feed*`` method also returns the ones it produced.
     """
+
+    # kind -> its fields that never change across snapshots of one object (none unless a protocol's tracker says)
+    _immutable: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(self, rules: Protocol | Profile, *, strict: bool = False, version: str | None = None,
                  as_of: object = None) -> None:
@@ -61,7 +54,7 @@ class LifecycleTracker(MoveRules):
         self._checks = {kind: ObjectChecks(prof, kind) for kind in prof.lifecycles}
         self._kind_of = {o.object_type: o.kind for o in prof.protocol.objects if o.kind in prof.lifecycles}
         self._events = prof.event_names()
-        self._states: dict[tuple[str, str], _State] = {}
+        self._states: dict[tuple[str, str], Seen] = {}
         self._streams: dict[object, dict[tuple[str, str], str]] = {}
         self._count = 0
         self._new: list[Finding] = []
@@ -70,40 +63,43 @@ class LifecycleTracker(MoveRules):
 
     def feed(self, obj: object, *, source: str | None = None, line: int | None = None) -> list[Finding]:
         """One polled object (a dict, JSON text or SDK model)."""
-        return self._take(obj, None, None, source, line)
+        return self._record(source, line, self._one, obj, None, None)
 
     def feed_event(self, name: str, data: object, *, stream: object = None, source: str | None = None,
                    line: int | None = None) -> list[Finding]:
         """One stream event; events of one ``stream`` are checked edge by edge."""
         if name.__class__ is not str:
-            return self._take(InputError(f"an event name must be a string, not {type(name).__name__}",
-                                         source=source, line=line, code="input.type"), None, None, source, line)
-        return self._take(data, name, stream_key(stream), source, line)
+            return self._record(source, line, _refuse, InputError(
+                f"an event name must be a string, not {type(name).__name__}", source=source, line=line,
+                code="input.type"))
+        return self._record(source, line, self._one, data, name, stream_key(stream))
 
-    def _take(self, obj: object, event: str | None, stream: object, source: str | None,
-              line: int | None) -> list[Finding]:
+    def continue_at(self, index: int) -> None:
+        """Number the next record ``index`` (a tracker checking some records of a longer sequence)."""
+        self._count = index
+
+    def _record(self, source: str | None, line: int | None, check: Callable[..., None], *args: Any) -> list[Finding]:
+        """Check one record (``check(where, *args)``); an input error in it becomes its finding."""
         new: list[Finding] = []
         self._new = new
-        idx = self._count
+        where = Where(source, line, self._count)
         self._count += 1
         try:
-            if isinstance(obj, InputError):
-                raise obj
-            self._one(obj, event, stream, source, line, idx)
+            check(where, *args)
         except InputError as exc:
-            new.append(exc.finding(idx))
+            new.append(exc.finding(where.idx))
         self.findings.extend(new)
         return new
 
-    def _one(self, obj: object, event: str | None, stream: object, source: str | None, line: int | None,
-             idx: int) -> None:
+    def _one(self, where: Where, obj: object, event: str | None, stream: object) -> None:
+        source, line = where.source, where.line
         part: str | None = None
         want_kind: str | None = None
         if event is not None:
             meta = self._events.get(event)
             if meta is None:
                 self._emit("stream.unknown_event", WARNING, f"unknown event {event!r} (skipped)", None, "stream",
-                           source, line, idx)
+                           where)
                 return
             want_kind, part = meta
         value = coerce(obj, source=source, line=line)
@@ -121,7 +117,7 @@ class LifecycleTracker(MoveRules):
         lc = checks.lifecycle
         oid, status, problems = checks.inspect(value, source, line, keys=False)
         for p in problems:
-            self._new.append(Finding(p.code, p.severity, p.message, oid, kind, source, line, idx, p.rule))
+            self._new.append(where.finding(p.code, p.severity, p.message, oid, kind, p.rule))
         if status is None or status not in lc.statuses:
             return
         local: str | None = None
@@ -131,7 +127,7 @@ class LifecycleTracker(MoveRules):
                     event, ()):
                 self._emit("stream.event_status", ERROR,
                            f"event {event!r} carries {lc.label} {oid} in status {status!r}; the event name says "
-                           f"{expected!r}", oid, "stream", source, line, idx)
+                           f"{expected!r}", oid, "stream", where)
             seen = self._streams.get(stream)
             if seen is None:
                 seen = self._streams[stream] = {}
@@ -139,17 +135,21 @@ class LifecycleTracker(MoveRules):
             seen[(kind, oid)] = status
         state = self._states.get((kind, oid))
         if state is None:
-            state = self._states[(kind, oid)] = _State(oid)
+            state = self._states[(kind, oid)] = Seen(oid)
+        fixed = self._immutable.get(kind)
+        if fixed:
+            fields = state.fixed
+            self._new += immutables(fixed, kind, lc.label, oid, fields.get, fields.__setitem__, value, where)
         old = state.status
-        self._move(lc, kind, state, status, local, False, stream if event is not None else None, source, line, idx)
+        self._move(lc, kind, state, status, local, False, stream if event is not None else None, where)
         if state.status != old or not state.history:
             state.history.append(status)
 
     def _emit(
-        self, code: str, severity: str, message: str, oid: str | None, kind: str | None,
-        source: str | None, line: int | None, idx: int, rule: str | None = None,
+        self, code: str, severity: str, message: str, oid: str | None, kind: str | None, where: Where,
+        rule: str | None = None,
     ) -> None:
-        self._new.append(Finding(code, severity, message, oid, kind, source, line, idx, rule))
+        self._new.append(where.finding(code, severity, message, oid, kind, rule))
 
     # -- reading back --------------------------------------------------------------------------
 
@@ -164,6 +164,10 @@ class LifecycleTracker(MoveRules):
                             {f"{k} {i}": list(s.history) for (k, i), s in self._states.items()},
                             {f"{k} {i}": list(s.moves) for (k, i), s in self._states.items()},
                             strict=self.strict, version=self.profile.version)
+
+
+def _refuse(where: Where, error: InputError) -> None:
+    raise error
 
 
 def validate_objects(rules: Protocol | Profile, items: Any, *, strict: bool = False) -> Report:

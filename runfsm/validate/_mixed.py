@@ -14,6 +14,7 @@ from typing import Any
 from ..responses_spec import EVENT_ERROR, EVENT_PREFIX
 from ._findings import Finding, Report
 from ._responses import ResponsesTracker, is_responses_record
+from ._state import Where
 from ._tracker import Tracker
 
 __all__ = ["MixedTracker"]
@@ -37,32 +38,34 @@ class MixedTracker(Tracker):
         assert self._responses is not None
         self._responses.findings.clear()  # kept here, once
 
-    def _dispatch(self, value: Any, idx: int, source: str | None, line: int | None, after: int) -> None:
+    def _dispatch(self, value: Any, where: Where, after: int) -> None:
         if is_responses_record(value):
             r = self._other()
-            r._count = idx
+            r.continue_at(where.idx)
+            source = where.source
             if value.get("object") is None:  # an event object of a JSON Lines log: one stream per file
-                self._take(r.feed_event(value["type"], value, stream=("file", source), source=source, line=line))
+                self._take(r.feed_event(value["type"], value, stream=("file", source), source=source,
+                                        line=where.line))
             else:
-                self._take(r.feed(value, source=source, line=line))
+                self._take(r.feed(value, source=source, line=where.line))
             return
-        super()._dispatch(value, idx, source, line, after)
+        super()._dispatch(value, where, after)
 
-    def _event(self, name: str | None, data: object, idx: int, source: str | None, line: int | None,
-               key: object, after: int | None, flagged: bool) -> None:
+    def _event(self, name: str | None, data: object, where: Where, key: object, after: int | None,
+               flagged: bool) -> None:
         r = self._responses
         if name.__class__ is str and (name.startswith(_PREFIX) or (
-                name == EVENT_ERROR and r is not None and key in r._wire)):
+                name == EVENT_ERROR and r is not None and r.streaming(key))):
             r = self._other()
-            r._count = idx
-            self._take(r.feed_event(name, data, stream=key, source=source, line=line))
+            r.continue_at(where.idx)
+            self._take(r.feed_event(name, data, stream=key, source=where.source, line=where.line))
             return
-        super()._event(name, data, idx, source, line, key, after, flagged)
+        super()._event(name, data, where, key, after, flagged)
 
     def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
         out = super().end_stream(stream, source=source)
         if self._responses is not None:
-            self._responses._count = self._count  # its findings take the index the log has reached
+            self._responses.continue_at(self._count)  # its findings take the index the log has reached
             more = self._responses.end_stream(stream, source=source)
             self._responses.findings.clear()
             self.findings.extend(more)
@@ -72,7 +75,7 @@ class MixedTracker(Tracker):
     def close(self, *, source: str | None = None) -> list[Finding]:
         out = super().close(source=source)
         if self._responses is not None:
-            self._responses._count = self._count
+            self._responses.continue_at(self._count)
             more = self._responses.close(source=source)
             self._responses.findings.clear()
             self.findings.extend(more)

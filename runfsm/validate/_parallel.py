@@ -37,7 +37,7 @@ from ._findings import Finding, Report
 from ._mixed import MixedTracker
 from ._reader import Bad, Event, Record
 from ._records import MAX_RECORD, read_file
-from ._state import DONE, FRESH, NEVER, OPEN, StreamState
+from ._state import NEVER
 from ._tracker import LISTED_PER_FILE, Tracker, input_only, stream_key, unlisted
 
 __all__ = ["merge", "thread_partition", "validate_parallel"]
@@ -223,37 +223,21 @@ class _Worker:
         kind, *args = op
         if kind == "r":
             idx, item, source = args
-            tracker._count = idx
+            tracker.continue_at(idx)
             tracker.feed_counted((item,), source=source)
         elif kind == "e":
             idx, item, source, key = args
-            tracker._count = idx
+            tracker.continue_at(idx)
             tracker.feed_items((item,), source=source, stream=key)
         elif kind == "g":
             (idx,) = args
-            tracker._last_bad = idx
-            for st in tracker._streams.values():
-                if st.state == OPEN:
-                    st.gap_idx = idx
-                    st.gaps.add("*")
+            tracker.unreadable_at(idx)
         elif kind == "s":
             key, begun, gap, closed = args
-            found = tracker._streams.get(key)
-            st = found if found is not None else tracker._streams.setdefault(key, StreamState(key))
-            if begun is not None:
-                st.reset(*begun)
-                st.state = OPEN
-                if gap != NEVER:
-                    st.gap_idx = gap
-                    st.gaps.add("*")
-            else:
-                st.reset(NEVER, NEVER)
-                st.state = DONE if closed != NEVER else FRESH
-            st.closed_idx = closed
-            st.single = False
+            tracker.restore_stream(key, begun, gap, closed)
         else:  # "a" (a stream abandoned) or "x" (its input ended)
             idx, key, source = args
-            tracker._count = idx
+            tracker.continue_at(idx)
             tracker.end_stream(key, source=source)
         if len(findings) > before:
             self.tagged.extend((step, sub + 1, f) for sub, f in enumerate(findings[before:]))

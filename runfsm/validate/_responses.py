@@ -13,13 +13,15 @@ status read after a terminal one that the spec lists as observed in practice
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from .. import responses_spec as rspec
 from ..lifecycle import Lifecycle, Profile, compile_protocol
 from ._findings import ERROR, INFO, WARNING, Finding, InputError, Report
 from ._generic import LifecycleTracker
 from ._reader import coerce
+from ._state import Where
 from ._tracker import stream_key
 
 __all__ = ["ResponsesTracker", "is_responses_record", "validate_responses"]
@@ -67,10 +69,11 @@ def _plain(obj: object) -> object:
 
 
 class _Stream:
-    __slots__ = ("cursor", "ended", "events", "last", "response_id")
+    __slots__ = ("cursor", "ended", "events", "fresh", "last", "response_id")
 
-    def __init__(self, cursor: int | None) -> None:
+    def __init__(self, cursor: int | None, fresh: bool) -> None:
         self.cursor = cursor  # starting_after of a resumed stream, when known
+        self.fresh = fresh  # known to be a new stream (not resumed): its first event is 0
         self.last: int | None = None  # the last sequence number seen
         self.ended: str | None = None  # the terminal (or error) event that ended it
         self.response_id: str | None = None
@@ -84,6 +87,8 @@ class ResponsesTracker(LifecycleTracker):
     :meth:`begin_stream` with ``starting_after`` marks a resumed stream and its
     cursor.  Findings accumulate in :attr:`findings`.
     """
+
+    _immutable: ClassVar[Mapping[str, tuple[str, ...]]] = {"response": rspec.IMMUTABLE_FIELDS}
 
     def __init__(self, rules: Profile | None = None, *, strict: bool = False) -> None:
         super().__init__(rules if rules is not None else compile_protocol(rspec.PROTOCOL), strict=strict)
@@ -108,7 +113,7 @@ class ResponsesTracker(LifecycleTracker):
             raise ValueError(f"starting_after is the sequence number of an event (an int >= -1), "
                              f"not {starting_after!r}")
         stream = stream_key(stream)
-        self._wire[stream] = _Stream(starting_after)
+        self._wire[stream] = _Stream(starting_after, starting_after is None)
         self._streams.pop(stream, None)
 
     def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
@@ -135,24 +140,19 @@ class ResponsesTracker(LifecycleTracker):
     def feed_event(self, name: str | None, data: object, *, stream: object = None, source: str | None = None,
                    line: int | None = None) -> list[Finding]:
         """One stream event: its name (``None``: read ``type``) and its data, the whole event object."""
-        new: list[Finding] = []
-        self._new = new
-        idx = self._count
-        self._count += 1
-        try:
-            if name is not None and name.__class__ is not str:
-                raise InputError(f"an event name must be a string, not {type(name).__name__}", source=source,
-                                 line=line, code="input.type")
-            self._event(name, data, stream_key(stream), source, line, idx)
-        except InputError as exc:
-            new.append(exc.finding(idx))
-        self.findings.extend(new)
-        return new
+        return self._record(source, line, self._event, name, data, stream_key(stream))
+
+    def streaming(self, stream: object) -> bool:
+        """True when ``stream`` (a key as :meth:`feed_event` takes it) carries a Responses stream."""
+        return stream_key(stream) in self._wire
 
     # -- the stream's rules ---------------------------------------------------------------------
 
-    def _event(self, name: str | None, data: object, stream: object, source: str | None, line: int | None,
-               idx: int) -> None:
+    def _event(self, where: Where, name: str | None, data: object, stream: object) -> None:
+        source, line = where.source, where.line
+        if name is not None and name.__class__ is not str:
+            raise InputError(f"an event name must be a string, not {type(name).__name__}", source=source,
+                             line=line, code="input.type")
         value = coerce(_plain(data), source=source, line=line)
         if not isinstance(value, dict):
             raise InputError(f"a stream event whose data is {type(value).__name__}, not an object", source=source,
@@ -165,18 +165,18 @@ class ResponsesTracker(LifecycleTracker):
             name = typ
         elif typ is not None and typ != name:
             self._emit("stream.event_type", ERROR, f"event {name!r} carries data of type {typ!r}", None, "stream",
-                       source, line, idx)
+                       where)
         st = self._wire.get(stream)
         if st is None or (name == rspec.EVENT_CREATED and st.ended is not None):
             # a log of streams back to back: a response created after one ended begins the next
-            st = self._wire[stream] = _Stream(None)
+            st = self._wire[stream] = _Stream(None, name == rspec.EVENT_CREATED)
             self._streams.pop(stream, None)
-        self._sequence(st, name, value.get(_SEQ), source, line, idx)
+        self._sequence(st, name, value.get(_SEQ), where)
         st.events += 1
         if st.ended is not None:
             self._emit("stream.after_terminal", ERROR,
                        f"event {name!r} came after {st.ended!r}, which ended the stream of response "
-                       f"{st.response_id or '(unknown)'}", st.response_id, "stream", source, line, idx)
+                       f"{st.response_id or '(unknown)'}", st.response_id, "stream", where)
         rid = value.get("response_id")
         if name in _STATUS_EVENTS:
             resp = value.get("response")
@@ -184,60 +184,65 @@ class ResponsesTracker(LifecycleTracker):
                 raise InputError(f"event {name!r} has no 'response' object", source=source, line=line,
                                  code="input.missing_key")
             rid = resp.get("id")
-            self._same_response(st, rid, name, source, line, idx)
+            self._same_response(st, rid, name, where)
             if name in _TERMINAL and st.ended is None:
                 st.ended = name
             status = resp.get("status")
             generic: str | None = name
             if name == rspec.EVENT_CREATED and status != self.profile.primary.initial:
                 generic = None  # a foreground response is created in_progress: a first sighting, no edge
-            self._one(_whole_seconds(resp), generic, stream, source, line, idx)
+            self._one(where, _whole_seconds(resp), generic, stream)
             if generic is None:
                 seen = self._streams.setdefault(stream, {})
                 if status.__class__ is str and rid.__class__ is str:
                     seen[("response", rid)] = status
             return
         if rid is not None:
-            self._same_response(st, rid, name, source, line, idx)
+            self._same_response(st, rid, name, where)
         if name == rspec.EVENT_ERROR:
             if st.ended is None:
                 st.ended = name
         elif name == f"{rspec.EVENT_PREFIX}.cancelled":
             self._emit("stream.cancelled_event", ERROR,
                        "event 'response.cancelled' is not a stream event of the API (a cancel is announced by a "
-                       "webhook only)", st.response_id, "stream", source, line, idx)
+                       "webhook only)", st.response_id, "stream", where)
         elif name not in _ITEMS:
             self._emit("stream.unknown_event", WARNING, f"unknown event {name!r} (skipped)", st.response_id,
-                       "stream", source, line, idx)
+                       "stream", where)
 
-    def _sequence(self, st: _Stream, name: str, seq: object, source: str | None, line: int | None, idx: int) -> None:
+    def _sequence(self, st: _Stream, name: str, seq: object, where: Where) -> None:
         if seq.__class__ is not int:
             what = "no sequence_number" if seq is None else f"a sequence_number of type {type(seq).__name__}"
             self._emit("stream.sequence_missing", ERROR, f"event {name!r} has {what}; every event has an integer one",
-                       st.response_id, "stream", source, line, idx)
+                       st.response_id, "stream", where)
             return
         assert isinstance(seq, int)
         last = st.last
         if last is None:
-            if st.cursor is not None and seq != st.cursor + 1:
+            if st.fresh and seq != 0:
+                self._emit("stream.sequence_start", ERROR,
+                           f"the new stream begins at sequence_number {seq}, not 0"
+                           + (f" ({seq} event(s) missing)" if seq > 0 else "")
+                           + "; a stream that is not resumed numbers its events from 0",
+                           st.response_id, "stream", where)
+            elif st.cursor is not None and seq != st.cursor + 1:
                 self._emit("stream.resume_start", ERROR,
                            f"the stream resumed after event {st.cursor} begins at {seq}, not {st.cursor + 1}"
                            + (" (events were missed)" if seq > st.cursor + 1 else " (events were sent twice)"),
-                           st.response_id, "stream", source, line, idx)
+                           st.response_id, "stream", where)
         elif seq <= last:
             self._emit("stream.sequence_order", ERROR,
                        f"event {name!r} has sequence_number {seq} after {last}; "
                        + ("it repeats" if seq == last else "it goes back") + " (sequence numbers strictly increase)",
-                       st.response_id, "stream", source, line, idx)
+                       st.response_id, "stream", where)
             return
         elif seq != last + 1:
             self._emit("stream.sequence_gap", ERROR,
                        f"event {name!r} has sequence_number {seq} after {last}: {seq - last - 1} event(s) missing",
-                       st.response_id, "stream", source, line, idx)
+                       st.response_id, "stream", where)
         st.last = seq
 
-    def _same_response(self, st: _Stream, rid: object, name: str, source: str | None, line: int | None,
-                       idx: int) -> None:
+    def _same_response(self, st: _Stream, rid: object, name: str, where: Where) -> None:
         if rid.__class__ is not str:
             return
         assert isinstance(rid, str)
@@ -246,29 +251,26 @@ class ResponsesTracker(LifecycleTracker):
         elif rid != st.response_id:
             self._emit("stream.response_id", ERROR,
                        f"event {name!r} names response {rid} in the stream of response {st.response_id}",
-                       rid, "stream", source, line, idx)
+                       rid, "stream", where)
 
     # -- a status read after a terminal one, as observed in practice ------------------------------
 
-    def _observed(self, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None,
-                  idx: int) -> bool | None:
+    def _observed(self, kind: str, oid: str, src: str, dst: str, where: Where) -> bool | None:
         move = _OBSERVED.get((src, dst))
         if move is None or self.strict:
             return None
         self._emit(f"{kind}.observed_transition", INFO,
                    f"response {oid} was {src!r} and is now {dst!r}: {move.why} ({move.grade} in practice; "
-                   "accepted in tolerant mode, an error in strict mode)", oid, kind, source, line, idx)
+                   "accepted in tolerant mode, an error in strict mode)", oid, kind, where)
         return True
 
-    def _edge(self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None,
-              idx: int) -> bool:
-        seen = self._observed(kind, oid, src, dst, source, line, idx)
-        return seen if seen is not None else super()._edge(lc, kind, oid, src, dst, source, line, idx)
+    def _edge(self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, where: Where) -> bool:
+        seen = self._observed(kind, oid, src, dst, where)
+        return seen if seen is not None else super()._edge(lc, kind, oid, src, dst, where)
 
-    def _reach(self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, source: str | None, line: int | None,
-               idx: int) -> bool:
-        seen = self._observed(kind, oid, src, dst, source, line, idx)
-        return seen if seen is not None else super()._reach(lc, kind, oid, src, dst, source, line, idx)
+    def _reach(self, lc: Lifecycle, kind: str, oid: str, src: str, dst: str, where: Where) -> bool:
+        seen = self._observed(kind, oid, src, dst, where)
+        return seen if seen is not None else super()._reach(lc, kind, oid, src, dst, where)
 
     # -- reading back ---------------------------------------------------------------------------
 

@@ -1,16 +1,34 @@
 """The tracker's memory: what it keeps per run, step, message, stream and thread.
 
 Everything here is a plain slotted record; the rules that read and update them
-live in :mod:`runfsm.validate._tracker` and :mod:`runfsm.validate._streams`.
+live in :mod:`runfsm.validate._tracker`, :mod:`runfsm.validate._children` and
+:mod:`runfsm.validate._streams`.  :class:`Where` is the location of one record,
+made once when it is read and carried by every check and finding of it.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["DONE", "FRESH", "NEVER", "OPEN", "THREAD_RECENT", "LocalState", "ObjState", "RunState", "StreamState",
-           "ThreadState"]
+from ._findings import Finding
+
+__all__ = ["DONE", "FRESH", "NEVER", "OPEN", "THREAD_RECENT", "LocalState", "ObjState", "RunState", "Seen",
+           "StreamState", "ThreadState", "Where"]
+
+
+class Where(NamedTuple):
+    """Where a record was read: its file (``source``), its 1-based ``line`` and its index in the fed sequence."""
+
+    source: str | None
+    line: int | None
+    idx: int
+
+    def finding(self, code: str, severity: str, message: str, oid: str | None, kind: str | None,
+                rule: str | None = None) -> Finding:
+        """A finding about this record."""
+        return Finding(code, severity, message, oid, kind, self.source, self.line, self.idx, rule)
+
 
 NEVER = -2
 """An index no observation has (the default of every "last seen at" field)."""
@@ -161,3 +179,18 @@ class ThreadState:
                     end = r.end_stamp
             self.older = (after, active, created, end)
         return self.older
+
+
+class Seen:
+    """An object of any protocol: last status, where it came from, history, and its immutable fields."""
+
+    __slots__ = ("channel", "fixed", "history", "id", "last_idx", "moves", "status")
+
+    def __init__(self, oid: str) -> None:
+        self.id = oid
+        self.status: str | None = None
+        self.last_idx = -1
+        self.channel: object = None
+        self.history: list[str] = []
+        self.moves: list[tuple[str, str, bool]] = []
+        self.fixed: dict[str, object] = {}  # immutable field -> the value first seen

@@ -50,31 +50,31 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from .. import spec
-from ..lifecycle import Lifecycle, Period, Profile, as_of_day, periods, profile, profile_at
+from ..lifecycle import Lifecycle, Profile, as_of_day, periods, profile
 from ._checks import (
     ASSISTANT_ID,
     CREATED_AT,
     ID,
-    KIND_LABEL,
     OBJECT,
     STARTED_AT,
     STATUS,
     THREAD_ID,
-    Anchors,
-    ObjectChecks,
-    function_calls,
+    Problem,
     required_call_ids,
     short,
     type_name,
 )
-from ._findings import ERROR, INFO, WARNING, Finding, InputError, Report
-from ._moves import MoveRules
+from ._children import Children
+from ._findings import ERROR, WARNING, Finding, InputError, Report
+from ._moves import MoveRules, immutables
 from ._reader import Bad, Event, Item, Record, coerce, read_bytes
-from ._state import NEVER, OPEN, ObjState, RunState, StreamState, ThreadState
-from ._streams import CREATED, StreamRules, ev, str_or_none
+from ._rules import RuleBook, Rules
+from ._state import NEVER, ObjState, RunState, StreamState, ThreadState, Where
+from ._streams import CREATED, Streams, ev, str_or_none
 
 __all__ = ["LISTED_PER_FILE", "Tracker", "input_only", "stream_key", "unlisted"]
 
@@ -111,28 +111,10 @@ def stream_key(stream: object) -> object:
 _KIND_OF_OBJECT = {v: k for k, v in spec.OBJECT_TYPES.items()}
 _LIST = "list"
 _RUN_OBJECT = spec.OBJECT_TYPES["run"]
+_where = tuple.__new__  # Where(...) at half the cost, on the hot path
 
 
-class Rules:
-    """What the tracker compiles from one profile: one API version's rules over one period."""
-
-    __slots__ = ("anchors", "checks", "msg_lc", "profile", "rc", "run_lc", "run_stop", "started_rule",
-                 "step_ends_with_run", "step_lc")
-
-    def __init__(self, prof: Profile) -> None:
-        self.profile = prof
-        self.run_lc, self.step_lc, self.msg_lc = prof.run, prof.run_step, prof.message
-        self.checks = {k: ObjectChecks(prof, k) for k in ("run", "run_step", "message")}
-        self.rc = self.checks["run"]
-        self.anchors = anchors = Anchors(prof)
-        self.run_stop = prof.run.stops
-        # run end statuses a step is documented to end with (completes before; expires with)
-        self.step_ends_with_run = anchors.ordered_end["run_step"] | (
-            {anchors.run_clock_end} if anchors.run_clock_end else set())
-        self.started_rule = frozenset(s for s, (must_set, _) in self.rc.rules.items() if STARTED_AT in must_set)
-
-
-class Tracker(StreamRules, MoveRules):
+class Tracker(MoveRules):
     """Check runs, run steps, messages and stream events one at a time, as they arrive.
 
     >>> t = Tracker()
@@ -192,61 +174,46 @@ class Tracker(StreamRules, MoveRules):
         self.history_limit = history_limit
         # One set of compiled rules per period of the spec's dates, made when first needed; an object
         # is judged by the period of its created_at unless as_of fixes one.
-        self._rules: dict[Period, Rules] = {}
-        self._default = self._rules_of(prof)
-        self._current: Rules = self._default
         self._dated = as_of is None and model is None and len(periods(version)) > 1
-        self._today_from = prof.period.start_seconds
-        self._use(self._default)
+        self._book = RuleBook(prof, version, self._dated)
+        self._current: Rules = self._book.default
         self._period_runs: dict[str, int] = {}
         # every event name of the version, whatever the period (an object's period is known once it is read)
-        self._events: dict[str, tuple[str, str]] = {}
+        events: dict[str, tuple[str, str]] = {}
         for p in periods(version) if model is None else (model,):
-            self._events.update(p.event_names())
-        self._event_list = sorted(self._events)
+            events.update(p.event_names())
         self._runs: dict[str, RunState] = {}
-        self._steps: dict[str, ObjState] = {}
-        self._messages: dict[str, ObjState] = {}
-        self._children: dict[str, list[str]] = {}
-        self._expired_steps: dict[str, str] = {}
         self._threads: dict[str, ThreadState] = {}
-        self._streams: dict[object, StreamState] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._tombstones: dict[str, str] = {}  # run id -> final status, for runs forgotten after they ended
         self._unknown: dict[str, dict[str, int]] = {}  # run id -> unknown statuses seen, with counts
         self._from_files = False  # sources are files (feed_counted): an id in two files may be two runs
         self._count = 0
-        self._last_bad = NEVER
         self._new: list[Finding] = []
+        # the streams and the steps and messages are held, each with its own state and rules
+        known: dict[str, dict[str, ObjState]] = {}
+        self._streams = Streams(self._current, events, known, self._emit, self._add, self._streamed, strict)
+        self._children = Children(self._current, self._runs, self._streams, self._emit, self._add, self._judge_at,
+                                  self._dated, strict)
+        known["run_step"], known["message"] = self._children.steps, self._children.messages
+        self._expired_steps = self._children.expired
+        self._use(self._current)
 
     # === the rules in force =================================================================
 
-    def _rules_of(self, prof: Profile) -> Rules:
-        rules = self._rules.get(prof.period)
-        if rules is None:
-            rules = self._rules[prof.period] = Rules(prof)
-        return rules
-
     def _use(self, rules: Rules) -> None:
         """Judge what follows by ``rules`` (a few attribute stores, done only when the period changes)."""
-        self._current = rules
+        self._current = self._streams.rules = self._children.rules = rules
         self._run_lc: Lifecycle = rules.run_lc
-        self._step_lc: Lifecycle = rules.step_lc
-        self._msg_lc: Lifecycle = rules.msg_lc
-        self._checks = rules.checks
         self._rc = rules.rc
         self._anchors = rules.anchors
-        self._aliases = rules.profile.event_aliases
-        self._run_stop = rules.run_stop
-        self._step_ends_with_run = rules.step_ends_with_run
         self._started_rule = rules.started_rule
 
-    def _rules_at(self, created: object) -> Rules:
-        """The rules for an object created at ``created`` (Unix seconds)."""
-        if (not self._dated or created.__class__ not in (int, float) or created >= self._today_from
-                or created != created):  # NaN
-            return self._default
-        return self._rules_of(profile_at(self.version, created))
+    def _judge_at(self, created: object) -> None:
+        """Judge what follows by the rules in force at ``created``."""
+        rules = self._book.at(created)
+        if rules is not self._current:
+            self._use(rules)
 
     # === public API ===========================================================================
 
@@ -262,27 +229,27 @@ class Tracker(StreamRules, MoveRules):
         self._new = new
         idx = self._count
         self._count = idx + 1
+        where = _where(Where, (source, line, idx))
         if obj.__class__ is dict and obj.get(OBJECT) == _RUN_OBJECT:
             try:  # the hot path: one polled run
-                self._run(obj, idx, source, line, idx - 1 if after is None else after, None, None)
+                self._run(obj, where, idx - 1 if after is None else after, None, None)
             except Exception as exc:
-                self._internal(exc, idx, source, line)
+                self._internal(exc, where)
         else:
             try:
-                value = coerce(obj, source=source, line=line)
+                value = coerce(obj, source=where.source, line=where.line)
             except InputError as exc:
-                self._add(exc.finding(idx))
+                self._add(exc.finding(where.idx))
             else:
                 if isinstance(value, list):  # a sequence of records, one after the other
                     for i, item in enumerate(value):
                         if i:
                             idx = self._count
                             self._count += 1
-                        self._guarded(idx, source, line, self._dispatch, item, idx, source, line,
-                                      idx - 1 if after is None else after)
+                            where = Where(source, line, idx)
+                        self._guarded(where, self._dispatch, item, where, idx - 1 if after is None else after)
                 else:
-                    self._guarded(idx, source, line, self._dispatch, value, idx, source, line,
-                                  idx - 1 if after is None else after)
+                    self._guarded(where, self._dispatch, value, where, idx - 1 if after is None else after)
         if new:
             self.findings.extend(new)
         return new
@@ -312,7 +279,8 @@ class Tracker(StreamRules, MoveRules):
         self._new = new
         idx = self._count
         self._count += 1
-        self._guarded(idx, source, line, self._event, event, data, idx, source, line, stream_key(stream), after, False)
+        where = Where(source, line, idx)
+        self._guarded(where, self._event, event, data, where, stream_key(stream), after, False)
         self.findings.extend(new)
         return new
 
@@ -339,8 +307,8 @@ class Tracker(StreamRules, MoveRules):
                 self._new = new
                 idx = self._count
                 self._count += 1
-                self._guarded(idx, source, item.line, self._event, item.name, item.data, idx, source, item.line,
-                              stream, None, item.flagged)
+                where = Where(source, item.line, idx)
+                self._guarded(where, self._event, item.name, item.data, where, stream, None, item.flagged)
                 self.findings.extend(new)
                 out += new
             else:
@@ -383,10 +351,11 @@ class Tracker(StreamRules, MoveRules):
         self._new = new
         idx = self._count
         self._count = idx + 1
+        where = _where(Where, (source, line, idx))
         try:
-            self._run(d, idx, source, line, idx - 1, None, None, True)
+            self._run(d, where, idx - 1, None, None, True)
         except Exception as exc:
-            self._internal(exc, idx, source, line)
+            self._internal(exc, where)
         if new:
             self.findings.extend(new)
 
@@ -399,30 +368,35 @@ class Tracker(StreamRules, MoveRules):
         a new stream may follow ``done``, or begin where an abandoned one stopped.
         """
         stream = stream_key(stream)
-        out = self.end_stream(stream) if stream in self._streams and self._streams[stream].state == OPEN else []
-        st = self._streams.get(stream)
-        if st is None:
-            st = self._streams[stream] = StreamState(stream)
-        st.reset(self._count, self._count - 1 if after is None else after)
-        st.state = OPEN
-        st.single = single
+        out = self.end_stream(stream) if self._streams.is_open(stream) else []
+        self._streams.begin(stream, self._count, self._count - 1 if after is None else after, single)
         return out
 
     def end_stream(self, stream: object = None, *, source: str | None = None) -> list[Finding]:
         """The response on ``stream`` ended; a stream cut short of ``done`` is noted (info) and closed."""
-        st = self._streams.pop(stream_key(stream), None)
-        if st is None or st.state != OPEN:
-            return []
-        new = self._unterminated(st, source, self._count - 1)
+        new = self._streams.end(stream_key(stream), source, self._count - 1)
         self.findings.extend(new)
         return new
 
     def close(self, *, source: str | None = None) -> list[Finding]:
         """End every open stream (the input is over)."""
         out: list[Finding] = []
-        for key in list(self._streams):
+        for key in list(self._streams.open):
             out += self.end_stream(key, source=source)
         return out
+
+    def continue_at(self, index: int) -> None:
+        """Number the next record ``index`` (a tracker checking some records of a longer sequence)."""
+        self._count = index
+
+    def unreadable_at(self, index: int) -> None:
+        """An unreadable line at ``index``, seen by another reader: every open stream has a gap there."""
+        self._streams.gap(index)
+
+    def restore_stream(self, stream: object, begun: tuple[int, int] | None, gap: int, closed: int) -> None:
+        """Set ``stream`` as another reader left it: begun at ``(index, after)`` with an unreadable line at
+        ``gap`` (-2: none), or not open, its last ``done`` at ``closed`` (-2: none)."""
+        self._streams.restore(stream, begun, gap, closed)
 
     def mark(self) -> int:
         """Index of the last record received so far: pass it as ``after`` for a request sent now."""
@@ -456,10 +430,7 @@ class Tracker(StreamRules, MoveRules):
         final = state.status if state is not None else None
         if final is not None and final in self._run_lc.terminal:
             self._tombstones[run_id] = final
-        for child in self._children.pop(run_id, ()):
-            self._steps.pop(child, None)
-            self._messages.pop(child, None)
-        self._expired_steps.pop(run_id, None)
+        self._children.forget(run_id)
         self._finished.pop(run_id, None)
         if state is not None and state.thread_id.__class__ is str:
             thread = self._threads.get(state.thread_id)
@@ -504,127 +475,149 @@ class Tracker(StreamRules, MoveRules):
         self._count += 1
         if listed:
             self._add(item.error.finding(idx))
-        # an unreadable line may have been an event of any open stream, or the start of the next one
-        self._last_bad = idx
-        for st in self._streams.values():
-            if st.state == OPEN:
-                st.gap_idx = idx
-                st.gaps.add("*")
+        self.unreadable_at(idx)
         self.findings.extend(new)
         return new
 
-    def _guarded(self, idx: int, source: str | None, line: int | None, fn: Any, *args: Any) -> None:
+    def _guarded(self, where: Where, fn: Any, *args: Any) -> None:
         """Run one record's checks; a failure inside the validator becomes a finding, never a crash."""
         try:
             fn(*args)
         except Exception as exc:  # a bug here must not take the caller (or a guarded client) down
-            self._internal(exc, idx, source, line)
+            self._internal(exc, where)
 
-    def _internal(self, exc: Exception, idx: int, source: str | None, line: int | None) -> None:
+    def _internal(self, exc: Exception, where: Where) -> None:
         self._add(Finding("internal.error", ERROR,
                           f"the validator failed on this record ({type(exc).__name__}: {exc}); "
-                          "please report it with the record", None, None, source, line, idx))
+                          "please report it with the record", None, None,
+                          where.source, where.line, where.idx))
 
-    def _dispatch(self, value: Any, idx: int, source: str | None, line: int | None, after: int) -> None:
+    def _add(self, finding: Finding) -> None:
+        self._new.append(finding)
+
+    def _emit(self, code: str, severity: str, message: str, oid: str | None, kind: str | None, where: Where,
+              rule: str | None = None) -> None:
+        self._new.append(Finding(code, severity, message, oid, kind, where.source, where.line, where.idx, rule))
+
+    def _problems(self, problems: list[Problem], oid: str, kind: str, where: Where) -> None:
+        for p in problems:
+            self._new.append(Finding(p.code, p.severity, p.message, oid, kind, where.source, where.line, where.idx,
+                                     p.rule))
+
+    def _event(self, name: str | None, data: object, where: Where, key: object, after: int | None,
+               flagged: bool) -> None:
+        """One stream event, to the streams."""
+        self._streams.event(name, data, where, key, after, flagged)
+
+    def _streamed(self, kind: str, d: dict[str, Any], where: Where, st: StreamState, part: str) -> None:
+        """The object a stream event carries, checked as the stream's own observation of it."""
+        if kind == "run":
+            self._run(d, where, st.after, st, part)
+        elif kind == "run_step":
+            self._children.step(d, where, st.after, st, part)
+        else:
+            self._children.message(d, where, st.after, st, part)
+
+    def _dispatch(self, value: Any, where: Where, after: int) -> None:
         if not isinstance(value, dict):
-            self._add(InputError(f"expected a JSON object, got {type_name(value)}", source=source, line=line,
-                                 code="input.type").finding(idx))
+            self._add(InputError(f"expected a JSON object, got {type_name(value)}", source=where.source, line=where.line,
+                                 code="input.type").finding(where.idx))
             return
         obj = value.get(OBJECT)
         if obj == _LIST:
             data = value.get("data")
             if not isinstance(data, list):
-                self._add(InputError(f"list page whose 'data' is {type_name(data)}, not a list", source=source,
-                                     line=line, code="input.type").finding(idx))
+                self._add(InputError(f"list page whose 'data' is {type_name(data)}, not a list", source=where.source,
+                                     line=where.line, code="input.type").finding(where.idx))
                 return
             for item in data:
                 if isinstance(item, dict):
-                    self._object(item, idx, source, line, after)
+                    self._object(item, where, after)
                 else:
-                    self._add(InputError(f"list page item is {type_name(item)}, not an object", source=source,
-                                         line=line, code="input.type").finding(idx))
-            self._parallel_steps(data, idx, source, line)
+                    self._add(InputError(f"list page item is {type_name(item)}, not an object", source=where.source,
+                                         line=where.line, code="input.type").finding(where.idx))
+            self._children.parallel_steps(data, where)
             return
         if obj is None and "event" in value and "data" in value:
             name = value["event"]
             if name.__class__ is not str:
                 self._add(InputError(f"event record whose 'event' is {type_name(name)}, not a string",
-                                     source=source, line=line, code="input.type").finding(idx))
+                                     source=where.source, line=where.line, code="input.type").finding(where.idx))
                 return
             stream = stream_key(value.get("stream"))
-            self._event(name, value["data"], idx, source, line, stream, None, False)
+            self._event(name, value["data"], where, stream, None, False)
             return
-        self._object(value, idx, source, line, after)
+        self._object(value, where, after)
 
-    def _object(self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int) -> None:
+    def _object(self, d: dict[str, Any], where: Where, after: int) -> None:
         obj = d.get(OBJECT)
         kind = _KIND_OF_OBJECT.get(obj) if obj.__class__ is str else None
         if kind == "run":
-            self._run(d, idx, source, line, after, None, None)
+            self._run(d, where, after, None, None)
         elif kind == "run_step":
-            self._step(d, idx, source, line, after, None, None)
+            self._children.step(d, where, after, None, None)
         elif kind == "message":
-            self._message(d, idx, source, line, after, None, None)
+            self._children.message(d, where, after, None, None)
         elif obj.__class__ is not str and "error" not in d:
             # other objects (threads, assistants, deltas, API error bodies) are skipped quietly
             what = "has no 'object' key" if obj is None else f"has an 'object' of type {type_name(obj)}, not a string"
             self._add(InputError(
                 f"this JSON object {what}, so it is not a run, run step, message or list page"
                 f" (keys: {', '.join(sorted(map(str, d))[:6]) or 'none'})",
-                source=source, line=line, code="input.object", object_id=str_or_none(d.get("id"))).finding(idx))
+                source=where.source, line=where.line, code="input.object", object_id=str_or_none(d.get("id"))).finding(where.idx))
 
     # === runs =================================================================================
 
     def _run(
-        self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
+        self, d: dict[str, Any], where: Where, after: int,
         st: StreamState | None, part: str | None, same: bool = False,
     ) -> None:
         oid = d.get(ID)
         state = self._runs.get(oid) if oid.__class__ is str else None
         if self._dated:
-            rules = state.rules if state is not None else self._rules_at(d.get(CREATED_AT))
+            rules = state.rules if state is not None else self._book.at(d.get(CREATED_AT))
             if rules is not self._current:
                 self._use(rules)
         rc = self._rc
         if same and state is not None and state.snapshot is d:
             # the very same line again (a poll loop): its own checks gave these problems last time
             if state.problems:
-                self._problems(list(state.problems), state.id, "run", source, line, idx)
-            self._run_state(state, d, state.id, d[STATUS], idx, source, line, after, st, part)
+                self._problems(list(state.problems), state.id, "run", where)
+            self._run_state(state, d, state.id, d[STATUS], where, after, st, part)
             return
         try:
-            oid, status, problems = rc.inspect(d, source, line, keys=state is None)
+            oid, status, problems = rc.inspect(d, where.source, where.line, keys=state is None)
         except InputError as exc:
-            self._add(exc.finding(idx))
+            self._add(exc.finding(where.idx))
             if st is not None and part is not None:
-                self._named_gap(st, "run", part, idx)
+                self._streams.named_gap(st, "run", part, where.idx)
             return
         if problems:
-            self._problems(problems, oid, "run", source, line, idx)
+            self._problems(problems, oid, "run", where)
         lc = self._run_lc
         if status not in lc.statuses:
             if status is not None:
                 self._note_unknown(oid, status)
             if st is not None and part is not None:
-                self._named_gap(st, "run", part, idx)
+                self._streams.named_gap(st, "run", part, where.idx)
             return
         assert status is not None
-        if state is not None and self._from_files and state.source != source and (
+        if state is not None and self._from_files and state.source != where.source and (
                 d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id
                 or (part == CREATED and st is not None)  # created again, in another file
                 or (status == lc.initial and state.status in lc.terminal)):  # begun again after it ended
-            self._id_reused(state, d, source, line, idx)
+            self._id_reused(state, d, where)
             state = None
         new = state is None
         if state is None:
-            state = self._runs[oid] = RunState(oid, idx, self.history_limit)
+            state = self._runs[oid] = RunState(oid, where.idx, self.history_limit)
             state.rules = self._current
             label = self._current.profile.period.label
             self._period_runs[label] = self._period_runs.get(label, 0) + 1
             state.thread_id = d.get(THREAD_ID)
             state.assistant_id = d.get(ASSISTANT_ID)
             state.created_at = d.get(CREATED_AT)
-            state.source, state.line = source, line
+            state.source, state.line = where.source, where.line
             if self._tombstones:
                 final = self._tombstones.pop(oid, None)
                 if final is not None:  # a run evicted after it ended: it is still over
@@ -635,24 +628,25 @@ class Tracker(StreamRules, MoveRules):
         if same:
             state.snapshot = d
             state.problems = tuple(p for p in problems if p.code != "run.missing_keys")
-        self._run_state(state, d, oid, status, idx, source, line, after, st, part, new)
+        self._run_state(state, d, oid, status, where, after, st, part, new)
 
     def _run_state(
-        self, state: RunState, d: dict[str, Any], oid: str, status: str, idx: int, source: str | None,
-        line: int | None, after: int, st: StreamState | None, part: str | None, new: bool = False,
+        self, state: RunState, d: dict[str, Any], oid: str, status: str, where: Where, after: int,
+        st: StreamState | None, part: str | None, new: bool = False,
     ) -> None:
         """The run's status, history, timestamps and thread lock, once its own fields are checked."""
         lc = self._run_lc
+        idx = where.idx
         get = d.get
         check_lock = new
         if not new:
             if (get(CREATED_AT) != state.created_at or get(THREAD_ID) != state.thread_id
                     or get(ASSISTANT_ID) != state.assistant_id):
-                self._immutables(state, d, source, line, idx)
+                self._immutables(state, d, where)
             if part == CREATED and st is not None and state.first_idx <= st.after:
                 self._emit("stream.order", ERROR,
                            f"{ev('run', CREATED)!r} for run {oid}, which was seen before this stream began; "
-                           "a run is created once", oid, "stream", source, line, idx)
+                           "a run is created once", oid, "stream", where)
 
         old = state.status
         if st is None and (old == status or old is None):  # the common poll: no move to judge
@@ -667,9 +661,9 @@ class Tracker(StreamRules, MoveRules):
             if st is not None:
                 channel = st
                 after = st.after
-                local = self._run_event(st, d, oid, status, part, idx, source, line)
+                local = self._streams.run_event(st, d, oid, status, part, where)
             concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
-            if not self._move(lc, "run", state, status, local, concurrent, channel, source, line, idx):
+            if not self._move(lc, "run", state, status, local, concurrent, channel, where):
                 return  # a stale observation from a concurrent request
             if old != status:
                 state.history.append(status)
@@ -680,13 +674,13 @@ class Tracker(StreamRules, MoveRules):
                 self._emit("run.started_at_decreased", ERROR,
                            f"run {oid}: started_at went back from {short(state.started_at)} to {short(started)}; it is re-stamped "
                            "forward each time the run re-enters in_progress and never decreases",
-                           oid, "run", source, line, idx)
+                           oid, "run", where)
             else:
                 state.started_at = started
         elif state.started_at is not None and status not in self._started_rule:
             self._emit("run.started_at_cleared", WARNING,
                        f"run {oid} is {status!r} with started_at null after it was {short(state.started_at)}; "
-                       "once set it keeps its value", oid, "run", source, line, idx)
+                       "once set it keeps its value", oid, "run", where)
 
         if status in lc.active:
             check_lock = True
@@ -715,19 +709,19 @@ class Tracker(StreamRules, MoveRules):
                 if pending is not None and status != self._anchors.run_clock_end:
                     self._emit("run_step.expired_run_not_expired", ERROR,
                                f"run step {pending} expired but its run {oid} ended {status!r}; a step is "
-                               "considered expired only if its run expired", pending, "run_step", source, line, idx)
+                               "considered expired only if its run expired", pending, "run_step", where)
             if st is not None and st.run_id == oid:
-                self._open_at_run_end(st, oid, status, source, line, idx)
+                self._streams.open_at_run_end(st, oid, status, where)
         # a thread with one run seen (the usual case) has nothing to compare
         if check_lock and state.thread_id.__class__ is str and (state.thread is None or len(state.thread.recent) > 1):
-            self._thread_lock(state, source, line, idx)
+            self._thread_lock(state, where)
         if self.keep_finished is not None and len(self._finished) > self.keep_finished:
             self.forget(next(iter(self._finished)))
 
-    def _id_reused(self, state: RunState, d: Mapping[str, Any], source: str | None, line: int | None, idx: int) -> None:
+    def _id_reused(self, state: RunState, d: Mapping[str, Any], where: Where) -> None:
         """One id, two runs (different files, different thread or creation time): said once, then the new
         one is tracked on its own instead of as a run that changed its identity."""
-        here = f"{source}:{line}" if line is not None else source
+        here = f"{where.source}:{where.line}" if where.line is not None else where.source
         there = f"{state.source}:{state.line}" if state.line is not None else state.source
         if d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id:
             what = (f"in {there} it is on thread {short(state.thread_id)} created at {short(state.created_at)}, "
@@ -738,28 +732,16 @@ class Tracker(StreamRules, MoveRules):
         self._emit("run.id_reused", ERROR,
                    f"run id {state.id} names two different runs: {what}. If these files come from separate "
                    "sessions or systems, check them with --separate (validate_paths(..., separate=True))",
-                   state.id, "run", source, line, idx)
+                   state.id, "run", where)
         self.forget(state.id)
         self._tombstones.pop(state.id, None)
 
-    def _immutables(self, state: RunState, d: Mapping[str, Any], source: str | None, line: int | None, idx: int) -> None:
-        for field in spec.RUN_IMMUTABLE_FIELDS:
-            if field == "id":
-                continue
-            new = d.get(field)
-            old = getattr(state, field)
-            if new is None or new == old:
-                continue
-            if old is None:
-                setattr(state, field, new)
-                continue
-            self._emit(f"run.immutable.{field}", ERROR,
-                       f"run {state.id}: {field} changed from {short(old)} to {short(new)}; "
-                       f"{', '.join(spec.RUN_IMMUTABLE_FIELDS)} never change across snapshots of one run",
-                       state.id, "run", source, line, idx)
-            setattr(state, field, new)
+    def _immutables(self, state: RunState, d: Mapping[str, Any], where: Where) -> None:
+        for f in immutables(spec.RUN_IMMUTABLE_FIELDS, "run", "run", state.id, partial(getattr, state),
+                            partial(setattr, state), d, where):
+            self._add(f)
 
-    def _thread_lock(self, state: RunState, source: str | None, line: int | None, idx: int) -> None:
+    def _thread_lock(self, state: RunState, where: Where) -> None:
         """Never two active runs on one thread (see the module docstring for the rule)."""
         thread = state.thread
         if thread is None:
@@ -804,178 +786,4 @@ class Tracker(StreamRules, MoveRules):
             self._emit("run.thread_locked", ERROR,
                        f"runs {o.id} and {state.id} were both active on thread {state.thread_id} at the "
                        "same time; a thread has at most one active run (the API refuses the second run)",
-                       state.id, "run", source, line, idx)
-
-    # === run steps ============================================================================
-
-    def _read(
-        self, kind: str, d: dict[str, Any], idx: int, source: str | None, line: int | None,
-        st: StreamState | None, part: str | None,
-    ) -> tuple[str, str | None] | None:
-        """Inspect a step or message and report its problems: ``(id, status)``, or None if unreadable."""
-        if self._dated:
-            rules = self._rules_at(d.get(CREATED_AT))
-            if rules is not self._current:
-                self._use(rules)
-        try:
-            oid, status, problems = self._checks[kind].inspect(d, source, line)
-        except InputError as exc:
-            self._add(exc.finding(idx))
-            if st is not None and part is not None:
-                self._named_gap(st, kind, part, idx)
-            return None
-        if problems:
-            self._problems(problems, oid, kind, source, line, idx)
-        return oid, status
-
-    def _step(
-        self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
-        st: StreamState | None, part: str | None,
-    ) -> None:
-        read = self._read("run_step", d, idx, source, line, st, part)
-        if read is None:
-            return
-        oid, status = read
-        lc = self._step_lc
-        if status not in lc.statuses:
-            if st is not None and part is not None:
-                self._named_gap(st, "run_step", part, idx)
-            return
-        assert status is not None
-        run_id: str = d["run_id"]
-        state = self._steps.get(oid)
-        if state is None:
-            state = self._steps[oid] = ObjState(oid, run_id)
-            self._children.setdefault(run_id, []).append(oid)
-        channel: object = None
-        local: str | None = None
-        if st is not None:
-            channel = st
-            after = st.after
-            local = self._child_event(st, "run_step", d, oid, status, run_id, part, idx, source, line, state)
-        concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
-        if not self._move(lc, "run_step", state, status, local, concurrent, channel, source, line, idx):
-            return
-        run = self._runs.get(run_id)
-        self._after_run_end("run_step", oid, status, run, after, st, source, line, idx)
-        anchors = self._anchors
-        if status == anchors.step_clock_end:
-            if run is not None and run.status in self._run_lc.terminal:
-                if run.status != anchors.run_clock_end:
-                    self._emit("run_step.expired_run_not_expired", ERROR,
-                               f"run step {oid} is {status!r} but its run {run_id} ended {run.status!r}; a step is "
-                               "considered expired only if its run expired", oid, "run_step", source, line, idx)
-            else:
-                self._expired_steps[run_id] = oid
-        if status in anchors.step_recorded_end:
-            calls = function_calls(d)
-            if calls:
-                opening = st is not None and st.submit and st.events == 1
-                self._outputs(oid, run_id, calls, run, opening, source, line, idx)
-
-    def _outputs(
-        self, oid: str, run_id: str, calls: dict[str, bool], run: RunState | None, opening: bool,
-        source: str | None, line: int | None, idx: int,
-    ) -> None:
-        """A completed function step carries an output for every call the run waited for.
-
-        The step that paused the run is recognised by sharing call ids with the run's
-        ``required_action``, or by opening the stream of submit_tool_outputs right after
-        the run was seen waiting; steps of earlier rounds have other ids and are left alone."""
-        missing = sorted(c for c, has in calls.items() if not has)
-        if missing:
-            self._emit("run_step.output_missing", ERROR,
-                       f"run step {oid} completed with no output for function call(s) {', '.join(missing)}; a function "
-                       "step completes when the outputs are submitted, with each call's output filled in",
-                       oid, "run_step", source, line, idx)
-        if run is not None and run.required_ids and (
-                (opening and run.status in self._run_lc.paused) or not run.required_ids.isdisjoint(calls)):
-            given = {c for c, has in calls.items() if has}
-            lacking = sorted(run.required_ids - given)
-            if lacking:
-                self._emit("run_step.outputs_incomplete", ERROR,
-                           f"run step {oid} completed, but run {run_id} required outputs for call ids "
-                           f"{sorted(run.required_ids)} and the step has outputs for {sorted(given)}; "
-                           "outputs must cover every pending call, in one request",
-                           oid, "run_step", source, line, idx)
-
-    def _parallel_steps(self, data: list[Any], idx: int, source: str | None, line: int | None) -> None:
-        """A list page is one snapshot: two steps of one run in progress in it is two at once."""
-        active = self._step_lc.active
-        step_type = spec.OBJECT_TYPES["run_step"]
-        seen: dict[str, str] = {}
-        for item in data:
-            if isinstance(item, dict) and item.get(OBJECT) == step_type and item.get(STATUS) in active:
-                run_id, sid = item.get("run_id"), item.get("id")
-                if run_id.__class__ is not str or sid.__class__ is not str:
-                    continue
-                first = seen.setdefault(run_id, sid)
-                if first != sid:
-                    self._emit("run_step.parallel", ERROR,
-                               f"run steps {first} and {sid} of run {run_id} are both {item.get(STATUS)!r} in one "
-                               "list page; steps run one at a time", sid, "run_step", source, line, idx)
-
-    # === messages =============================================================================
-
-    def _message(
-        self, d: dict[str, Any], idx: int, source: str | None, line: int | None, after: int,
-        st: StreamState | None, part: str | None,
-    ) -> None:
-        read = self._read("message", d, idx, source, line, st, part)
-        if read is None:
-            return
-        oid, status = read
-        lc = self._msg_lc
-        if status is None:
-            if st is None:
-                return  # create, retrieve and list answers carry no status: nothing to track
-            status = lc.initial if part == CREATED else part
-        elif status not in lc.statuses:
-            if st is not None and part is not None:
-                self._named_gap(st, "message", part, idx)
-            return
-        assert status is not None
-        run_id = d.get("run_id")
-        state = self._messages.get(oid)
-        if state is None:
-            state = self._messages[oid] = ObjState(oid, run_id)
-            if run_id.__class__ is str:
-                self._children.setdefault(run_id, []).append(oid)
-        channel: object = None
-        local: str | None = None
-        if st is not None:
-            channel = st
-            after = st.after
-            local = self._child_event(st, "message", d, oid, status, run_id, part, idx, source, line, state)
-        concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
-        if not self._move(lc, "message", state, status, local, concurrent, channel, source, line, idx):
-            return
-        if run_id.__class__ is str:
-            self._after_run_end("message", oid, status, self._runs.get(run_id), after, st, source, line, idx)
-
-    def _after_run_end(
-        self, kind: str, oid: str, status: str, run: RunState | None, after: int, st: StreamState | None,
-        source: str | None, line: int | None, idx: int,
-    ) -> None:
-        """A step or message still in progress after its run ended.
-
-        A message ends with its run whatever the reason (doc: ``incomplete`` with the
-        matching reason; in API v1, which has no ``incomplete``, only a completed run
-        says how its message ends); a step does when the run completes or expires
-        (doc), and is only inferred to when the run is cancelled, fails or runs out of
-        tokens."""
-        if run is None or status in self._checks[kind].lifecycle.terminal or run.status not in self._run_lc.terminal:
-            return
-        same_stream = st is not None and st.run_id == run.id and st.run_status in self._run_lc.terminal
-        if run.terminal_idx <= after or same_stream:
-            if kind == "message":
-                documented = run.status in self._anchors.ordered_end[kind] or self._anchors.message_ends_with_run
-                if not documented:
-                    return  # API v1: a message cannot end unless it completes
-            else:
-                documented = run.status in self._step_ends_with_run
-            sev = ERROR if documented or self.strict else INFO
-            grade = "" if documented else " (inferred)"
-            self._emit(f"{kind}.active_after_run_end", sev,
-                       f"{KIND_LABEL[kind]} {oid} is {status!r} after its run {run.id} ended {run.status!r}; "
-                       f"it ends with its run{grade}", oid, kind, source, line, idx)
+                       state.id, "run", where)

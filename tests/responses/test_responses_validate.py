@@ -309,3 +309,52 @@ def test_unreadable_names_streams_and_cursors_are_findings_or_errors_not_traceba
     for bad in ("3", [1], True, -2, 1.5):
         with pytest.raises(ValueError, match="starting_after"):
             t.begin_stream("s", starting_after=bad)  # type: ignore[arg-type]
+
+
+@given(st.integers(min_value=-3, max_value=5))
+def test_a_new_stream_begins_at_sequence_number_zero(first: int) -> None:
+    declared = ResponsesTracker()
+    declared.begin_stream("s")
+    found = declared.feed_event(None, ev("response.output_text.delta", first, item_id="m", delta="x"), stream="s")
+    opened = ResponsesTracker()  # no begin_stream: a stream that opens with response.created is a new one
+    found_opened = opened.feed_event(None, ev("response.created", first, "queued"))
+    for codes in ([f.code for f in found], [f.code for f in found_opened]):
+        assert codes == ([] if first == 0 else ["stream.sequence_start"])
+    if first > 0:
+        assert f"begins at sequence_number {first}, not 0 ({first} event(s) missing)" in found[0].message
+
+
+def test_a_stream_of_unknown_start_or_resumed_is_not_held_to_zero() -> None:
+    t = ResponsesTracker()  # joined midway, not opening with response.created: it may have been resumed
+    assert t.feed_event(None, ev("response.output_text.delta", 7, item_id="m", delta="x")) == []
+    t.begin_stream("r", starting_after=3)
+    assert [f.code for f in t.feed_event(None, ev("response.output_text.delta", 4, item_id="m", delta="x"),
+                                         stream="r")] == []
+    t.begin_stream("back", starting_after=-1)  # resumed from before the first event: it begins at 0 too
+    assert [f.code for f in t.feed_event(None, ev("response.output_text.delta", 1, item_id="m", delta="x"),
+                                         stream="back")] == ["stream.resume_start"]
+
+
+@pytest.mark.parametrize("field", [f for f in rs.IMMUTABLE_FIELDS if f != "id"])
+def test_an_immutable_field_of_a_response_never_changes(field: str) -> None:
+    t = ResponsesTracker()
+    t.feed(resp("queued", **{field: "a" if field != "created_at" else 1_700_000_000}))
+    changed = "b" if field != "created_at" else 1_700_000_005
+    found = t.feed(resp("in_progress", **{field: changed}))
+    assert [f.code for f in found] == [f"response.immutable.{field}"]
+    assert found[0].message.startswith(f"response resp_1: {field} changed from ")
+    assert "never change across snapshots of one response" in found[0].message
+    assert t.feed(resp("in_progress", **{field: changed})) == []  # said once; the new value is now known
+    # a streamed snapshot is a snapshot too
+    s = ResponsesTracker()
+    s.feed_event(None, {**ev("response.created", 0), "response": resp("queued", model="m1")})
+    found = s.feed_event(None, {**ev("response.in_progress", 1), "response": resp("in_progress", model="m2")})
+    assert [f.code for f in found] == ["response.immutable.model"]
+
+
+def test_an_immutable_field_first_seen_later_is_learnt_not_reported() -> None:
+    t = ResponsesTracker()
+    t.feed(resp("queued"))  # no model, no previous_response_id
+    assert t.feed(resp("in_progress", model="m1", previous_response_id="resp_0")) == []
+    assert t.feed(resp("in_progress", model=None)) == []  # absent says nothing
+    assert [f.code for f in t.feed(resp("completed", model="m2"))] == ["response.immutable.model"]
