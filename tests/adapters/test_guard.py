@@ -17,7 +17,8 @@ import openai
 import pytest
 
 import runfsm
-from runfsm._guard import AsyncGuardTransport, GuardError, GuardTransport, GuardWarning, guard, tracker_of
+from runfsm import GuardError, GuardWarning, guard, tracker_of
+from runfsm._guard import AsyncGuardTransport, GuardTransport
 from runfsm.validate import Finding
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples"
@@ -305,7 +306,7 @@ def test_guarding_twice_replaces_and_wrong_clients_are_refused() -> None:
 
 
 def test_runfsm_guard_is_the_function_however_it_was_imported() -> None:
-    import runfsm._guard as module
+    import runfsm._guard_core as module
 
     oai = client_for(replay({}))
     assert runfsm.guard is module.guard and runfsm.tracker_of is module.tracker_of
