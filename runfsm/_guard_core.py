@@ -23,7 +23,7 @@ from .validate._answers import Kind, StreamCheck, check_answer
 from .validate._findings import ERROR, WARNING, Finding
 from .validate._tracker import Tracker
 
-__all__ = ["GUARDED_PATHS", "GUARDS", "POLICIES", "Guard", "GuardError", "GuardWarning", "Policy", "guard",
+__all__ = ["GUARDED_PATHS", "GUARDS", "POLICIES", "Guard", "GuardError", "GuardWarning", "Hooks", "Policy", "guard",
            "guard_of", "guarded_path", "new_guard", "tracker_of"]
 
 POLICIES = ("raise", "warn", "collect")
