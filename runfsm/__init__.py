@@ -46,11 +46,13 @@ _LAZY = {
     "Tracker": "runfsm.validate",
     "validate_paths": "runfsm.validate",
     "validate_trace": "runfsm.validate",
-    # live-client guard (needs the openai extra)
-    "guard": "runfsm._guard",
-    "tracker_of": "runfsm._guard",
-    "GuardError": "runfsm._guard",
-    "GuardWarning": "runfsm._guard",
+    # live-client guard (guard and tracker_of load only the SDK of the client; the transports need the openai extra)
+    "guard": "runfsm._guard_core",
+    "tracker_of": "runfsm._guard_core",
+    "guard_transport": "runfsm._guard",
+    "async_guard_transport": "runfsm._guard",
+    "GuardError": "runfsm.errors",
+    "GuardWarning": "runfsm.errors",
     # simulator (runfsm.sim)
     "Clock": "runfsm.sim",
     "SimConfig": "runfsm.sim",
@@ -58,8 +60,10 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
-    from ._guard import GuardError, GuardWarning, guard, tracker_of
+    from ._guard import async_guard_transport, guard_transport
+    from ._guard_core import guard, tracker_of
     from ._machine import Message, Run, RunStep, build_machine
+    from .errors import GuardError, GuardWarning
     from .sim import Clock, SimConfig, Simulator
     from .validate import Finding, InputError, Report, Tracker, validate_paths, validate_trace
 
@@ -101,8 +105,10 @@ __all__ = [
     "Transition",
     "UnknownStatus",
     "__version__",
+    "async_guard_transport",
     "build_machine",
     "guard",
+    "guard_transport",
     "profile",
     "tracker_of",
     "validate_paths",

@@ -1,12 +1,15 @@
 """Guard a live ``openai.OpenAI`` client: every run, step, message and stream event it receives is checked.
 
 >>> import openai, runfsm                                           # doctest: +SKIP
->>> client = runfsm.guard(openai.OpenAI(), policy="warn")          # doctest: +SKIP
+>>> transport = runfsm.guard_transport(policy="warn")              # doctest: +SKIP
+>>> client = openai.OpenAI(http_client=openai.DefaultHttpxClient(transport=transport))  # doctest: +SKIP
 >>> run = client.beta.threads.runs.create_and_poll(...)            # doctest: +SKIP
 >>> runfsm.tracker_of(client).findings                             # doctest: +SKIP
 
-How it works: the guard wraps the HTTP transport of the client's ``httpx2``
-client (openai 3.x; the same code wraps an ``httpx`` client of older SDKs).
+How it works: the guard is an HTTP transport of the client's ``httpx2``
+client (openai 3.x; the same code wraps an ``httpx`` client of older SDKs),
+passed when the client is built, or put in place of the transport of a built
+client by :func:`runfsm.guard`.
 Each answer to a request under ``/threads`` is read alongside the SDK, byte
 for byte as the SDK reads it, and fed to a :class:`~runfsm.validate.Tracker`:
 JSON bodies when they are complete, server-sent events one by one as they
@@ -49,15 +52,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from . import spec
-from ._guard_core import GUARDED_PATHS, GUARDS, POLICIES, REFUSAL_STATUS, Guard, GuardError, GuardWarning, Policy
+from ._guard_core import GUARDS, Guard, Policy, guarded_path, new_guard
 from .errors import MissingExtra
-from .validate._findings import Finding
+from .validate._answers import answer_kind
 from .validate._mixed import MixedTracker
-from .validate._reader import SSEDecoder
 from .validate._tracker import Tracker
 
-__all__ = ["POLICIES", "AsyncGuardTransport", "Guard", "GuardError", "GuardTransport", "GuardWarning", "guard",
-           "tracker_of"]
+__all__ = ["TRACKER", "AsyncGuardTransport", "GuardTransport", "async_guard_transport", "attach", "find_guard",
+           "guard_transport"]
+
 
 def _http_library() -> Any:
     """The HTTP library of the installed openai SDK (httpx2 for 3.x, httpx before)."""
@@ -72,10 +75,6 @@ def _http_library() -> Any:
 
 
 _HX: Any = _http_library()
-
-
-def _label(request: Any) -> str:
-    return f"{request.method} {request.url.path}"
 
 
 class _Inflate:
@@ -216,66 +215,16 @@ class _Watch:
     _tee: Callable[[Any, _Copy], Any]
 
     def _watch(self, request: Any, response: Any, mark: int) -> None:
-        ctype = response.headers.get("content-type", "").lower()
-        if response.status_code == REFUSAL_STATUS and "json" in ctype:
-            self._watch_json(request, response, mark, refusal=True)
-        elif not 200 <= response.status_code < 300:
-            return  # other errors are the SDK's business
-        elif "text/event-stream" in ctype:
-            self._watch_stream(request, response, mark)
-        elif "json" in ctype:
-            self._watch_json(request, response, mark)
-
-    def _watch_json(self, request: Any, response: Any, mark: int, refusal: bool = False) -> None:
-        guard = self.guard
-        label = _label(request)
+        kind = answer_kind(response.status_code, response.headers.get("content-type", ""))
+        if kind is None:
+            return
         path = request.url.path
-
-        def check(body: bytes) -> None:
-            if refusal:  # the SDK raises its own error for it: record, never raise instead
-                guard.apply(guard.safely(lambda: guard.refusal(body, path, label)), may_raise=False)
-            else:
-                guard.apply(guard.safely(lambda: guard.tracker.feed(body, source=label, after=mark)))
-
+        label = f"{request.method} {path}"
         if hasattr(response, "_content"):  # already read (an in-memory response)
-            check(response.content)
+            self.guard.answer(kind, response.content, path, label, mark)
             return
-        parts: list[bytes] = []
-
-        def on_end(complete: bool) -> None:
-            if complete:  # else the SDK stopped reading: nothing whole to check
-                check(b"".join(parts))
-
-        response.stream = self._tee(response.stream, _Copy(parts.append, on_end, _content_decoder(response)))
-
-    def _watch_stream(self, request: Any, response: Any, mark: int) -> None:
-        guard = self.guard
-        label = _label(request)
-        key = guard.stream_key()
-        decoder = SSEDecoder(label)
-        tracker = guard.tracker
-        guard.safely(lambda: tracker.begin_stream(key, after=mark, single=True))
-
-        def on_bytes(chunk: bytes) -> None:
-            guard.apply(guard.safely(lambda: tracker.feed_items(decoder.feed_bytes(chunk), source=label, stream=key)))
-
-        def on_end(complete: bool) -> None:
-            def finish() -> list[Finding]:
-                found = tracker.feed_items(decoder.close(), source=label, stream=key) if complete else []
-                return found + tracker.end_stream(key, source=label)
-
-            guard.apply(guard.safely(finish), may_raise=complete)
-
-        if hasattr(response, "_content"):
-            on_bytes(response.content)
-            on_end(True)
-            return
+        on_bytes, on_end = self.guard.hooks(kind, path, label, mark)
         response.stream = self._tee(response.stream, _Copy(on_bytes, on_end, _content_decoder(response)))
-
-
-def _guarded(request: Any) -> bool:
-    path = request.url.path
-    return any(p in path for p in GUARDED_PATHS)
 
 
 class GuardTransport(_Watch, _HX.BaseTransport):  # type: ignore[misc]
@@ -288,7 +237,7 @@ class GuardTransport(_Watch, _HX.BaseTransport):  # type: ignore[misc]
         self.guard = guard
 
     def handle_request(self, request: Any) -> Any:
-        if not _guarded(request):
+        if not guarded_path(request.url.path):
             return self.inner.handle_request(request)
         mark = self.guard.mark()
         response = self.inner.handle_request(request)
@@ -316,7 +265,7 @@ class AsyncGuardTransport(_Watch, _HX.AsyncBaseTransport):  # type: ignore[misc]
         self.guard = guard
 
     async def handle_async_request(self, request: Any) -> Any:
-        if not _guarded(request):
+        if not guarded_path(request.url.path):
             return await self.inner.handle_async_request(request)
         mark = self.guard.mark()
         response = await self.inner.handle_async_request(request)
@@ -334,77 +283,79 @@ class AsyncGuardTransport(_Watch, _HX.AsyncBaseTransport):  # type: ignore[misc]
         await self.inner.__aexit__(*args)
 
 
-_GUARDS = GUARDS
+TRACKER = MixedTracker
+"""The tracker of a guard made here: one for both protocols, Responses answers to its Responses tracker."""
 
 
-def _http_client(client: Any) -> Any:
-    kinds = (_HX.Client, _HX.AsyncClient)
-    if isinstance(client, kinds):
-        return client
-    inner = getattr(client, "_client", None)
-    if isinstance(inner, kinds):
-        return inner
-    raise TypeError(
-        f"runfsm.guard needs an openai.OpenAI or openai.AsyncOpenAI client, or an {_HX.__name__}.Client or "
-        f"AsyncClient, not {type(client).__name__}"
-    )
+def guard_transport(inner: Any = None, *, policy: Policy = "raise", strict: bool = False,
+                    version: str = spec.DEFAULT_VERSION, tracker: Tracker | None = None,
+                    keep_finished: int | None = 1024) -> GuardTransport:
+    """An HTTP transport that checks what a client built on it receives: pass it when building the client.
 
+    >>> client = openai.OpenAI(http_client=openai.DefaultHttpxClient(transport=runfsm.guard_transport()))  # doctest: +SKIP
 
-def guard(
-    client: Any,
-    *,
-    policy: Policy = "raise",
-    strict: bool = False,
-    version: str = spec.DEFAULT_VERSION,
-    tracker: Tracker | None = None,
-    keep_finished: int | None = 1024,
-) -> Any:
-    """Check everything ``client`` receives from the run lifecycle; returns ``client`` itself.
-
-    ``client`` is an ``openai.OpenAI`` client or its HTTP client, or an
-    ``azure.ai.agents`` ``AgentsClient`` (see :func:`runfsm.azure.guard`).  ``policy``
-    is ``"raise"``, ``"warn"``, ``"collect"`` or a callable taking a list of
-    findings.  Pass your own ``tracker`` to share one between clients (then
-    ``strict``, ``version`` and ``keep_finished`` are its own); otherwise one is
-    made that forgets all but the ``keep_finished`` most recent finished runs.
-    Guarding a client twice replaces the policy and tracker.
+    ``inner`` is the transport that sends the requests (default: a new
+    ``HTTPTransport()`` of the SDK's HTTP library); the options are those of
+    :func:`runfsm.guard`.  ``runfsm.tracker_of(client)`` (or of the transport) is its tracker.
     """
-    if type(client).__module__.startswith("azure."):  # an AgentsClient: guarded through its azure-core transport
-        from .azure import guard as azure_guard
+    made = GuardTransport(_HX.HTTPTransport() if inner is None else inner,
+                          new_guard(TRACKER, policy, strict, version, tracker, keep_finished))
+    GUARDS[made] = made.guard
+    return made
 
-        return azure_guard(client, policy=policy, strict=strict, version=version, tracker=tracker,
-                           keep_finished=keep_finished)
-    http = _http_client(client)
-    # one tracker for both protocols: Responses answers go to its Responses tracker, by content
-    g = Guard(tracker if tracker is not None else MixedTracker(strict, version, keep_finished=keep_finished), policy)
-    wrap: Any = AsyncGuardTransport if isinstance(http, _HX.AsyncClient) else GuardTransport
-    transport = http._transport
-    http._transport = wrap(transport.inner if isinstance(transport, wrap) else transport, g)
+
+def async_guard_transport(inner: Any = None, *, policy: Policy = "raise", strict: bool = False,
+                          version: str = spec.DEFAULT_VERSION, tracker: Tracker | None = None,
+                          keep_finished: int | None = 1024) -> AsyncGuardTransport:
+    """:func:`guard_transport` for ``openai.AsyncOpenAI`` (default ``inner``: a new ``AsyncHTTPTransport()``)."""
+    made = AsyncGuardTransport(_HX.AsyncHTTPTransport() if inner is None else inner,
+                               new_guard(TRACKER, policy, strict, version, tracker, keep_finished))
+    GUARDS[made] = made.guard
+    return made
+
+
+def _transports(client: Any, replace: Callable[[Any], Any] | None = None) -> tuple[Any, list[Any]]:
+    """The HTTP client of ``client`` and its transports, each replaced by ``replace(t)`` when given.
+
+    Neither the openai SDK nor httpx has a public way to reach the transport of a
+    built client: this is the one place the guard reads (and, to guard it, sets)
+    ``client._client``, ``_transport`` and ``_mounts``.
+    """
+    kinds = (_HX.Client, _HX.AsyncClient)
+    http = client if isinstance(client, kinds) else getattr(client, "_client", None)
+    if not isinstance(http, kinds):
+        raise TypeError(f"runfsm.guard needs an openai.OpenAI or openai.AsyncOpenAI client, or an "
+                        f"{_HX.__name__}.Client or AsyncClient, not {type(client).__name__}")
+    if replace is not None:
+        http._transport = replace(http._transport)
+    found = [http._transport]
     mounts = getattr(http, "_mounts", None)
     if isinstance(mounts, dict):
         for pattern, mounted in list(mounts.items()):
             if mounted is not None:
-                inner = mounted.inner if isinstance(mounted, wrap) else mounted
-                mounts[pattern] = wrap(inner, g)
-    _GUARDS[http] = g
+                if replace is not None:
+                    mounts[pattern] = mounted = replace(mounted)
+                found.append(mounted)
+    return http, found
+
+
+def attach(client: Any, g: Guard) -> Any:
+    """Guard an already built openai client (or HTTP client) in place by ``g``; returns it."""
+    is_async = isinstance(client, _HX.AsyncClient) or isinstance(getattr(client, "_client", None), _HX.AsyncClient)
+    wrap: Any = AsyncGuardTransport if is_async else GuardTransport
+    http, _ = _transports(client, lambda t: wrap(t.inner if isinstance(t, wrap) else t, g))
+    GUARDS[http] = g
     if http is not client:
         with contextlib.suppress(TypeError):  # not weak-referenceable: found through its HTTP client
-            _GUARDS[client] = g
+            GUARDS[client] = g
     return client
 
 
-def guard_of(client: Any) -> Guard:
-    """The :class:`Guard` of a guarded client (or of its HTTP client)."""
-    g = _GUARDS.get(client)
-    if g is None:
-        inner = getattr(client, "_client", None)
-        g = _GUARDS.get(inner) if inner is not None else None
-    if g is None:
-        raise LookupError("this client is not guarded; call runfsm.guard(client) first")
-    return g
-
-
-def tracker_of(client: Any) -> Tracker:
-    """The :class:`~runfsm.validate.Tracker` a guarded client feeds."""
-    return guard_of(client).tracker
-
+def find_guard(client: Any) -> Guard | None:
+    """The guard of a client built on a guarding transport, if any."""
+    try:
+        _, found = _transports(client)
+    except TypeError:
+        return None
+    guards = [t.guard for t in found if isinstance(t, (GuardTransport, AsyncGuardTransport))]
+    return guards[0] if guards else None

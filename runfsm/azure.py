@@ -18,8 +18,9 @@ Time is the simulator's: each run retrieve advances its clock by
 ``time.sleep`` itself: wrap the call in ``runfsm.testing.simulated_sleep(sim.advance)``
 (``check_client`` does it for you).
 
-:func:`guard` checks what an ``AgentsClient`` (one talking to Azure, or to a
-simulator) receives, like :func:`runfsm.guard` does for an openai client.
+:func:`guard_transport` checks what an ``AgentsClient`` built on it (one talking to
+Azure, or to a simulator) receives, like :func:`runfsm.guard_transport` does for an
+openai client; :func:`guard` (or :func:`runfsm.guard`) guards a client already built.
 
 Importing this module imports ``azure.core`` and ``azure.ai.agents``; ``import runfsm`` never does.
 """
@@ -45,12 +46,8 @@ except ModuleNotFoundError as exc:  # say which extra installs it, not a bare Mo
     raise MissingExtra("azure", exc.name or "azure-ai-agents", "runfsm.azure") from None
 
 from . import azure_profile as profile
-from . import spec
-from ._guard_core import GUARDED_PATHS, GUARDS, REFUSAL_STATUS, Guard, Policy
+from ._azure_guard import AsyncGuardTransport, GuardTransport, async_guard_transport, guard, guard_transport
 from ._router import AdapterError, Answer, SimRouter, _sse_bytes
-from .validate._findings import Finding
-from .validate._reader import SSEDecoder
-from .validate._tracker import Tracker
 
 if TYPE_CHECKING:
     from .sim import Simulator
@@ -63,9 +60,11 @@ __all__ = [
     "GuardTransport",
     "SimTransport",
     "async_client",
+    "async_guard_transport",
     "async_transport",
     "client",
     "guard",
+    "guard_transport",
     "profile",
     "router_of",
     "transport",
@@ -298,184 +297,3 @@ def router_of(agents: Any) -> SimRouter:
     except (KeyError, TypeError):
         raise AdapterError(f"{type(agents).__name__} object was not built by runfsm.azure.client() or "
                            "async_client()") from None
-
-
-# --- the guard --------------------------------------------------------------------------------
-
-
-class _Watch:
-    """Feeds what one response carries to the guard's tracker: a JSON body at once, a stream as it is read."""
-
-    guard: Guard
-
-    def _check(self, request: Any, response: Any, mark: int) -> None:
-        guard = self.guard
-        path = urlsplit(str(request.url)).path
-        label = f"{request.method} {path}"
-        ctype = (response.headers.get("Content-Type") or "").lower()
-        status = response.status_code
-        if "text/event-stream" in ctype and 200 <= status < 300:
-            self._tee(response, label, mark)
-            return
-        if "json" not in ctype or not (200 <= status < 300 or status == REFUSAL_STATUS):
-            return  # other errors are the SDK's business
-        body = response._content
-        if body is None:
-            return  # not read by the transport: nothing whole to check
-        if status == REFUSAL_STATUS:  # the SDK raises its own error for it: record, never raise instead
-            guard.apply(guard.safely(lambda: guard.refusal(body, path, label)), may_raise=False)
-        else:
-            guard.apply(guard.safely(lambda: guard.tracker.feed(body, source=label, after=mark)))
-
-    def _stream_hooks(self, label: str, mark: int) -> tuple[Callable[[bytes], None], Callable[[bool], None]]:
-        guard = self.guard
-        tracker = guard.tracker
-        key = guard.stream_key()
-        decoder = SSEDecoder(label)
-        guard.safely(lambda: tracker.begin_stream(key, after=mark, single=True))
-        ended: list[bool] = []
-
-        def on_bytes(chunk: bytes) -> None:
-            guard.apply(guard.safely(lambda: tracker.feed_items(decoder.feed_bytes(chunk), source=label, stream=key)))
-
-        def on_end(complete: bool) -> None:
-            if ended:
-                return
-            ended.append(complete)
-
-            def finish() -> list[Finding]:
-                found = tracker.feed_items(decoder.close(), source=label, stream=key) if complete else []
-                return found + tracker.end_stream(key, source=label)
-
-            guard.apply(guard.safely(finish), may_raise=complete)
-
-        return on_bytes, on_end
-
-    def _tee(self, response: Any, label: str, mark: int) -> None:
-        raise NotImplementedError
-
-
-def _guarded(request: Any) -> bool:
-    path = urlsplit(str(request.url)).path
-    return any(p in path for p in GUARDED_PATHS)
-
-
-class GuardTransport(_Watch, HttpTransport[Any, Any]):
-    """An azure-core transport that hands everything to ``inner`` and checks the answers under ``/threads``."""
-
-    def __init__(self, inner: Any, guard: Guard) -> None:
-        self.inner = inner
-        self.guard = guard
-
-    def send(self, request: Any, **kwargs: Any) -> Any:
-        if not _guarded(request):
-            return self.inner.send(request, **kwargs)
-        mark = self.guard.mark()
-        response = self.inner.send(request, **kwargs)
-        self._check(request, response, mark)
-        return response
-
-    def _tee(self, response: Any, label: str, mark: int) -> None:
-        on_bytes, on_end = self._stream_hooks(label, mark)
-        download = response._stream_download_generator
-
-        def teed(**kwargs: Any) -> Iterator[bytes]:
-            complete = False
-            try:
-                for chunk in download(**kwargs):
-                    on_bytes(chunk)
-                    yield chunk
-                complete = True
-            finally:
-                on_end(complete)
-
-        response._stream_download_generator = teed
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def __enter__(self) -> GuardTransport:
-        self.inner.__enter__()
-        return self
-
-    def __exit__(self, *args: Any) -> None:
-        self.inner.__exit__(*args)
-
-
-class AsyncGuardTransport(_Watch, AsyncHttpTransport[Any, Any]):
-    """:class:`GuardTransport` for async clients."""
-
-    def __init__(self, inner: Any, guard: Guard) -> None:
-        self.inner = inner
-        self.guard = guard
-
-    async def send(self, request: Any, **kwargs: Any) -> Any:
-        if not _guarded(request):
-            return await self.inner.send(request, **kwargs)
-        mark = self.guard.mark()
-        response = await self.inner.send(request, **kwargs)
-        self._check(request, response, mark)
-        return response
-
-    def _tee(self, response: Any, label: str, mark: int) -> None:
-        on_bytes, on_end = self._stream_hooks(label, mark)
-        download = response._stream_download_generator
-
-        async def teed(**kwargs: Any) -> AsyncIterator[bytes]:
-            complete = False
-            try:
-                async for chunk in download(**kwargs):
-                    on_bytes(chunk)
-                    yield chunk
-                complete = True
-            finally:
-                on_end(complete)
-
-        response._stream_download_generator = teed
-
-    async def open(self) -> None:
-        await self.inner.open()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    async def __aenter__(self) -> AsyncGuardTransport:
-        await self.inner.__aenter__()
-        return self
-
-    async def __aexit__(self, *args: Any) -> None:
-        await self.inner.__aexit__(*args)
-
-
-def _runner(agents: Any) -> Any:
-    """The pipeline step that holds the client's transport (azure-core's ``_TransportRunner``)."""
-    pipeline = getattr(getattr(agents, "_client", None), "_pipeline", None)
-    policies = getattr(pipeline, "_impl_policies", None)
-    if pipeline is None or not policies:
-        raise TypeError(f"runfsm.azure.guard needs an azure.ai.agents AgentsClient, not {type(agents).__name__}")
-    step = policies[-1]
-    while getattr(step, "next", None) is not None:
-        step = step.next
-    if not hasattr(step, "_sender"):
-        raise TypeError(f"cannot find the transport of this {type(agents).__name__}")
-    return pipeline, step
-
-
-def guard(agents: Any, *, policy: Policy = "raise", strict: bool = False, version: str = spec.DEFAULT_VERSION,
-          tracker: Tracker | None = None, keep_finished: int | None = 1024) -> Any:
-    """Check everything an ``AgentsClient`` (sync or async) receives from the run lifecycle; returns it.
-
-    The same policies and tracker as :func:`runfsm.guard` (which calls this for an
-    Azure client); ``runfsm.tracker_of(agents)`` finds the tracker when the openai
-    extra is installed, or pass your own ``tracker``.
-    """
-    pipeline, runner = _runner(agents)
-    g = Guard(tracker if tracker is not None else Tracker(strict, version, keep_finished=keep_finished), policy)
-    wrap: Any = AsyncGuardTransport if isinstance(agents, AsyncAgentsClient) else GuardTransport
-    inner = runner._sender.inner if isinstance(runner._sender, wrap) else runner._sender
-    runner._sender = pipeline._transport = wrap(inner, g)
-    GUARDS[agents] = g
-    return agents

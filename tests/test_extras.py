@@ -43,8 +43,9 @@ else:
     (["hypothesis"], "from runfsm import strategies", "testing"),
     (["openai"], "from runfsm import strategies as rs; rs.runs(sdk=True)", "openai"),
     (["openai"], "from runfsm import strategies as rs; rs.as_sdk({'object': 'thread.run'})", "openai"),
-    (["openai", "httpx2"], "import runfsm; runfsm.guard", "openai"),
-    (["openai", "httpx2"], "from runfsm import tracker_of", "openai"),
+    (["openai", "httpx2"], "import runfsm; runfsm.guard(object())", "openai"),
+    (["openai", "httpx2"], "from runfsm import tracker_of; tracker_of(object())", "openai"),
+    (["openai", "httpx2"], "import runfsm; runfsm.guard_transport", "openai"),
 ])
 def test_a_missing_optional_dependency_names_the_extra(missing: list[str], statement: str, extra: str) -> None:
     done = _without(missing, CHECK.format(statement=statement))

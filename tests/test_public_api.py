@@ -51,6 +51,8 @@ def test_guard_is_the_function_whatever_was_imported_first(first: str) -> None:
 def test_guard_and_tracker_of_are_documented() -> None:
     pytest.importorskip("openai")
     for fn in (runfsm.guard, runfsm.tracker_of):
+        assert inspect.isfunction(fn) and fn.__doc__ and fn.__module__ == "runfsm._guard_core"
+    for fn in (runfsm.guard_transport, runfsm.async_guard_transport):
         assert inspect.isfunction(fn) and fn.__doc__ and fn.__module__ == "runfsm._guard"
     assert "client" in inspect.signature(runfsm.tracker_of).parameters
 
@@ -64,7 +66,7 @@ def test_star_import_gives_every_public_name() -> None:
 
 def test_import_runfsm_stays_light() -> None:
     code = ("import sys, runfsm; dir(runfsm); "
-            "heavy = [m for m in ('transitions', 'openai', 'hypothesis', 'runfsm._guard', 'runfsm.sim') if m in sys.modules]; "
+            "heavy = [m for m in ('transitions', 'openai', 'hypothesis', 'runfsm._guard', 'runfsm._guard_core', 'runfsm.sim') if m in sys.modules]; "
             "assert not heavy, heavy")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._answers import answer_kind, check_answer
 from ._findings import Finding, InputError
-from ._reader import Bad, SSEDecoder, loads
-from ._refusals import refusal_finding
+from ._reader import Bad
 from ._tracker import Tracker
 
 __all__ = ["MAX_RECORDING", "feed_recording", "is_recording"]
@@ -38,7 +38,6 @@ MAX_RECORDING = 256 * 1024 * 1024
 
 _HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"Entries"\s*:')
 _GUARDED = "/threads"
-_REFUSAL_STATUS = 400
 CODE = "input.recording"
 
 
@@ -137,40 +136,22 @@ def _entry(tracker: Tracker, entry: object, number: int, source: str) -> int:
     body = entry.get("ResponseBody")
     if body == [] or body == "":  # how the recorder writes a body with no bytes
         return 1
-    if status == _REFUSAL_STATUS:
-        if not isinstance(body, dict):  # the refusal as text, lines or base64, like every other body
-            text = _text(body)
-            try:
-                body = loads(text) if text is not None else None
-            except InputError:
-                return 1
-        finding = refusal_finding(body, path, source=label, index=tracker.mark())
-        if finding is not None:
-            tracker.findings.append(finding)
-        return 1
-    if not 200 <= status < 300 or body is None:
-        return 1  # other errors are the client's business, as for the guard
-    if isinstance(body, dict):
-        tracker.feed(body, source=label)
-        return 1
-    text = _text(body)
-    if text is None:
-        _bad(tracker, f"ResponseBody of {method} {path} is neither JSON, text nor base64", source, number)
-        return 0
+    text = None if isinstance(body, dict) else _text(body)  # the refusal as text, lines or base64, like every body
     ctype = _header(entry.get("ResponseHeaders"), "content-type").lower()
-    if "text/event-stream" in ctype or text.lstrip().startswith(("event:", "data:")):
-        key = ("recording", source, number)
-        decoder = SSEDecoder(label)
-        tracker.begin_stream(key, single=True)
-        # a lone surrogate escaped in the JSON is kept as bytes the SSE reader reports, not an encoding crash
-        tracker.feed_items(decoder.feed_bytes(text.encode("utf-8", "surrogatepass")), source=label, stream=key)
-        tracker.feed_items(decoder.close(), source=label, stream=key)
-        tracker.end_stream(key, source=label)
+    sse = text is not None and ("text/event-stream" in ctype or text.lstrip().startswith(("event:", "data:")))
+    # what the body holds says how it was sent; the status says whether and how it is checked, as for the guard
+    kind = answer_kind(status, "text/event-stream" if sse else "application/json")
+    if kind is None or body is None:
         return 1
-    try:
-        value: Any = json.loads(text)
-    except (ValueError, RecursionError):
-        _bad(tracker, f"ResponseBody of {method} {path} is not JSON", source, number)
-        return 0
-    tracker.feed(value, source=label)
+    value: Any = body if isinstance(body, dict) else text
+    if kind == "json" and not isinstance(body, dict):
+        if text is None:
+            _bad(tracker, f"ResponseBody of {method} {path} is neither JSON, text nor base64", source, number)
+            return 0
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            _bad(tracker, f"ResponseBody of {method} {path} is not JSON", source, number)
+            return 0
+    check_answer(tracker, kind, value, path, label, key=("recording", source, number))
     return 1

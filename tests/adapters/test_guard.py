@@ -4,6 +4,7 @@ change what the client returns."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import warnings
@@ -17,7 +18,8 @@ import openai
 import pytest
 
 import runfsm
-from runfsm._guard import AsyncGuardTransport, GuardError, GuardTransport, GuardWarning, guard, tracker_of
+from runfsm import GuardError, GuardWarning, guard, tracker_of
+from runfsm._guard import AsyncGuardTransport, GuardTransport
 from runfsm.validate import Finding
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples"
@@ -305,7 +307,7 @@ def test_guarding_twice_replaces_and_wrong_clients_are_refused() -> None:
 
 
 def test_runfsm_guard_is_the_function_however_it_was_imported() -> None:
-    import runfsm._guard as module
+    import runfsm._guard_core as module
 
     oai = client_for(replay({}))
     assert runfsm.guard is module.guard and runfsm.tracker_of is module.tracker_of
@@ -340,3 +342,50 @@ def test_guard_against_the_in_process_simulator() -> None:
     assert [f for f in tracker.findings if f.severity != "info"] == []
     assert tracker.history(run.id) == ["queued", "in_progress", "requires_action", "queued", "in_progress",
                                        "completed"]
+
+
+def test_a_client_built_on_the_guard_transport_is_guarded_and_returns_what_it_returns_unguarded() -> None:
+    plain = run_session(client_for(replay(session_routes())))
+    transport = runfsm.guard_transport(httpx2.MockTransport(replay(session_routes())), policy="collect")
+    oai = openai.OpenAI(api_key="test", base_url="http://api.test/v1", max_retries=0,
+                        http_client=openai.DefaultHttpxClient(transport=transport))
+    assert run_session(oai) == plain
+    tracker = tracker_of(oai)
+    assert tracker is tracker_of(transport) is transport.guard.tracker
+    assert tracker.history("run_123")[0] == "queued" and tracker.history("run_abc123") == ["completed"]
+    skipping = drop_events(drop_events(repaired(FIRST), "thread.run.in_progress"), "thread.run.step")
+    raising = runfsm.guard_transport(httpx2.MockTransport(replay({("POST", "/threads/runs"): [lambda: sse(skipping)]})))
+    oai = openai.OpenAI(api_key="test", base_url="http://api.test/v1", max_retries=0,
+                        http_client=openai.DefaultHttpxClient(transport=raising))
+    with pytest.raises(GuardError, match="requires_action"), \
+            oai.beta.threads.create_and_run_stream(assistant_id="asst_123") as s:
+        for _ in s:
+            pass
+
+
+def test_guarding_a_client_built_on_the_guard_transport_replaces_its_guard() -> None:
+    first = runfsm.guard_transport(httpx2.MockTransport(replay({("GET", "/runs/run_abc123"): [
+        json_example("getRun__default.json")]})), policy="collect")
+    oai = openai.OpenAI(api_key="test", base_url="http://api.test/v1", http_client=httpx2.Client(transport=first))
+    assert guard(oai, policy="collect") is oai
+    oai.beta.threads.runs.retrieve("run_abc123", thread_id="thread_abc123")
+    assert tracker_of(oai).history("run_abc123") == ["completed"]
+    assert first.guard.tracker.history("run_abc123") == []  # unwrapped, not nested: the old guard sees nothing
+
+
+def test_an_async_client_built_on_the_async_guard_transport_is_guarded() -> None:
+    run = json.loads(example("getRun__default.json"))
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json=run)
+
+    transport = runfsm.async_guard_transport(httpx2.MockTransport(handler), policy="raise")
+    oai = openai.AsyncOpenAI(api_key="test", base_url="http://api.test/v1", max_retries=0,
+                             http_client=openai.DefaultAsyncHttpxClient(transport=transport))
+
+    async def main() -> str:
+        got = await oai.beta.threads.runs.retrieve("run_abc123", thread_id="thread_abc123")
+        return got.status
+
+    assert asyncio.run(main()) == "completed"
+    assert tracker_of(oai).history("run_abc123") == ["completed"] and tracker_of(oai) is tracker_of(transport)
