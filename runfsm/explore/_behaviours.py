@@ -12,7 +12,7 @@ the ``runfsm paths`` scenarios, so they stay as they are.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .. import spec
 from ..lifecycle import profile as get_profile
@@ -28,7 +28,7 @@ from ..sim import (
     Say,
     SimConfig,
 )
-from ..sim._script import step_action
+from ..sim._script import pauses, step_action
 
 Json = dict[str, Any]
 
@@ -81,8 +81,8 @@ def tools_for(script: Iterable[Any], version: str = spec.DEFAULT_VERSION) -> lis
     used: set[str] = set()
     for action in script:
         inner = step_action(action)
-        if isinstance(inner, CallFunctions):  # functions are declared by name
-            names += [c.name for c in inner.calls if c.name not in names]
+        if pauses(inner):  # functions are declared by name
+            names += [c.name for c in cast("CallFunctions", inner).calls if c.name not in names]
         elif inner.TOOL:
             used.add(kinds[inner.TOOL])
     tools: list[Json] = [{"type": k} for k in prof.tool_call_types if k in used]

@@ -32,6 +32,7 @@ from ._script import (
     CallFunctions,
     Script,
     check_script,
+    pauses,
     step_action,
 )
 from ._stream import EventStream, Sink, StreamEvent
@@ -703,8 +704,8 @@ class Simulator:
         for i, action in enumerate(cast("tuple[Action, ...]", run.script)):
             a = step_action(action)
             problem = None
-            if isinstance(a, CallFunctions):  # functions are checked by name
-                missing = [c.name for c in a.calls if c.name not in names]
+            if pauses(a):  # functions are checked by name
+                missing = [c.name for c in cast("CallFunctions", a).calls if c.name not in names]
                 if missing:
                     problem = f"calls function {missing[0]!r}, which is not among the run's tools"
             elif a.TOOL and tool_type[a.TOOL] not in kinds:

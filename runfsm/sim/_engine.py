@@ -25,20 +25,19 @@ from ._errors import ScriptError, describe
 from ._ids import IdMaker
 from ._records import File, Message, Run, Step, Thread
 from ._script import (
-    ACTION_TYPES,
     Action,
     CallFunctions,
     CodeInterpreter,
-    Fail,
     FileSearch,
-    QueueDelay,
-    QueueStall,
-    RunOutOfTokens,
     Say,
     Script,
+    ScriptAction,
     ScriptContext,
+    StepAction,
     ToolOutput,
     estimate_tokens,
+    pauses,
+    writes_message,
 )
 from ._stream import DONE_DATA, EventNames, Sink, StreamEvent
 from ._wire import Wire, step_type
@@ -80,9 +79,15 @@ class Engine:
         self.tool_type = wire.tool_type
         # Bind the scheduled handlers once: a fresh bound method per scheduled action would be one
         # more object per pending action for the garbage collector to scan.
-        for name in ("_on_start", "_on_step_done", "_on_calls_ready", "_on_expire", "_on_fail", "_on_out_of_tokens",
+        for name in ("_on_start", "_on_step_done", "_on_calls_ready", "_on_expire", "_on_end", "_on_out_of_tokens",
                      "_on_cancelled"):
             setattr(self, name, getattr(self, name))
+        # How an action that ends the run (its ENDS) ends it: one handler per run trigger, reading the action.
+        self._enders: dict[str, Callable[[Run, Any], None]] = {
+            "fail": lambda run, action: self._fail(run, (action.code, action.error_message)),
+            "run_out_of_tokens": lambda run, action: self._out_of_tokens(run, action.reason, None),
+            "expire": lambda run, action: self._expire(run),
+        }
         # Liveness bookkeeping (runfsm.sim._liveness): how many runs are active, and since when none is.
         self.active_runs = 0
         self.last_ended: Run | None = None
@@ -225,7 +230,7 @@ class Engine:
                     f"{text if len(text) <= 200 else text[:199] + '…'}",
                     run_id=run.id, action=run.cursor,
                 ) from exc
-            if action is not None and not isinstance(action, ACTION_TYPES):
+            if action is not None and not isinstance(action, ScriptAction):
                 raise ScriptError(
                     f"run {run.id}: script action {run.cursor}: the script returned {describe(action)}; "
                     "expected an action (Say, CallFunctions, ...) or None to finish",
@@ -243,10 +248,8 @@ class Engine:
 
     def check_queue_fault(self, run: Run, action: Action | None) -> None:
         """Raise now (before any change) if the queued run's next action needs an edge this mode refuses."""
-        if isinstance(action, QueueStall):
-            self._refuse_inferred(run, "expire", "A queue that never starts (QueueStall)", self.queued)
-        elif isinstance(action, Fail) and action.in_queue:
-            self._refuse_inferred(run, "fail", "Failing in the queue (Fail(in_queue=True))", self.queued)
+        if action is not None and action.in_queue and action.ENDS:
+            self._refuse_inferred(run, action.ENDS, f"Ending a run in the queue ({type(action).__name__})", self.queued)
 
     # -- run creation and the queue ------------------------------------------------------
 
@@ -275,17 +278,12 @@ class Engine:
     def _enqueue(self, run: Run) -> None:
         action = self.peek(run)
         delay: float = self.config.queue_latency
-        if isinstance(action, QueueStall):
+        if action is not None and action.in_queue:
             self._take(run)
-            self.clock.schedule(run.expires_at, self._on_expire, run, run.epoch)
-            return
-        if isinstance(action, Fail) and action.in_queue:
-            self._take(run)
-            self._after(run, action.duration, self._on_fail, action)
-            return
-        if isinstance(action, QueueDelay):
-            self._take(run)
-            delay = action.seconds
+            if action.ENDS:  # (a queue that never starts the run holds it past its deadline: it expires queued)
+                self._after(run, action.duration, self._on_end, action)
+                return
+            delay = action.duration
         at = min(self.clock.now + delay, run.expires_at)  # a run still queued at its deadline starts and expires
         self.clock.schedule(at, self._on_start, run, run.epoch)
 
@@ -308,7 +306,7 @@ class Engine:
 
     # -- the model's actions --------------------------------------------------------------
 
-    def _tokens(self, run: Run, action: Say | CallFunctions | CodeInterpreter | FileSearch) -> tuple[int, int]:
+    def _tokens(self, run: Run, action: StepAction) -> tuple[int, int]:
         prompt = action.prompt_tokens
         if prompt is None:
             prompt = run.base_prompt + run.completion_tokens
@@ -363,23 +361,21 @@ class Engine:
             run.completed_at = self.clock.timestamp
             self._emit_run(run)
             return
-        if isinstance(action, (QueueDelay, QueueStall)) or (isinstance(action, Fail) and action.in_queue):
+        if action.in_queue:
             raise ScriptError(
                 f"run {run.id}: action {run.cursor - 1} ({type(action).__name__}) acts on the queue, but the run is "
                 f"{run.status!r}; put queue actions first, or right after a CallFunctions"
             )
-        if isinstance(action, Fail):
+        if action.ENDS:
+            if action.ENDS not in self._enders or action.ENDS not in self.run_lc.triggers:
+                legal = ", ".join(t for t in self._enders if t in self.run_lc.triggers)
+                raise ScriptError(f"run {run.id}: API {self.version} cannot end a run by {action.ENDS!r} "
+                                  f"({type(action).__name__}); a script ends it by {legal}")
             if action.during is not None:
                 self._begin(run, action.during)
-            self._after(run, action.duration, self._on_fail, action)
+            self._after(run, action.duration, self._on_end, action)
             return
-        if isinstance(action, RunOutOfTokens):
-            if not self._budgets:
-                raise ScriptError(f"run {run.id}: API {self.version} has no incomplete runs (RunOutOfTokens)")
-            if action.during is not None:
-                self._begin(run, action.during)
-            self._after(run, action.duration, self._on_out_of_tokens, action.reason, None)
-            return
+        action = cast("StepAction", action)  # neither in the queue nor ending the run: it works in a step
         tokens = self._tokens(run, action)
         opts = run.options or {}
         max_prompt = opts.get("max_prompt_tokens")
@@ -389,24 +385,25 @@ class Engine:
         max_completion = opts.get("max_completion_tokens")
         if max_completion is not None and run.completion_tokens + tokens[1] > max_completion and self._budgets:
             left = max(0, max_completion - run.completion_tokens)
-            if not isinstance(action, Say) or not tokens[1]:
+            if not writes_message(action) or not tokens[1]:
                 self._out_of_tokens(run, "max_completion_tokens", None)
                 return
             self._begin(run, action, (tokens[0], left))
-            cut = len(action.text) * left // tokens[1]
+            cut = len(cast("Say", action).text) * left // tokens[1]
             self._after(run, action.duration * left / tokens[1], self._on_out_of_tokens, "max_completion_tokens", cut)
             return
         self._begin(run, action, tokens)
-        if isinstance(action, CallFunctions):
+        if pauses(action):
             self._after(run, action.duration, self._on_calls_ready)
         else:
             self._after(run, action.duration, self._on_step_done)
 
-    def _check_tools(self, run: Run, action: Say | CallFunctions | CodeInterpreter | FileSearch) -> None:
-        if isinstance(action, Say):
+    def _check_tools(self, run: Run, action: StepAction) -> None:
+        if not action.TOOL:
             return
         kinds = {t.get("type") for t in run.tools if isinstance(t, dict)}
-        if isinstance(action, CallFunctions):
+        if pauses(action):  # functions are checked by name
+            action = cast("CallFunctions", action)
             names = {
                 t["function"].get("name") for t in run.tools
                 if isinstance(t, dict) and t.get("type") == spec.PAUSING_TOOL_CALL_TYPE and isinstance(t.get("function"), dict)
@@ -423,13 +420,13 @@ class Engine:
         want = self.tool_type[action.TOOL]
         if want not in kinds:
             raise ScriptError(f"run {run.id}: the script uses {want}, which is not among the run's tools ({', '.join(sorted(map(str, kinds))) or 'none'})")
-        if isinstance(action, FileSearch):
-            missing = [r.file_id for r in action.results if r.file_id not in self.files]
+        if action.TOOL == FileSearch.TOOL:
+            missing = [r.file_id for r in cast("FileSearch", action).results if r.file_id not in self.files]
             if missing:
                 raise ScriptError(f"run {run.id}: the search finds file {missing[0]!r}, which the simulator does not "
                                   "hold; upload it first (files.create, or Simulator.upload_file)")
 
-    def _begin(self, run: Run, action: Say | CallFunctions | CodeInterpreter | FileSearch,
+    def _begin(self, run: Run, action: StepAction,
                tokens: tuple[int, int] | None = None) -> Step:
         """Create the step (and message) ``action`` works in; stream its opening events."""
         self._check_tools(run, action)
@@ -438,7 +435,8 @@ class Engine:
         step = Step(self.ids("run_step"), run, step_type(action), ts, self.step_lc.initial, action)
         step.tokens = tokens if tokens is not None else self._tokens(run, action)
         msg = None
-        if isinstance(action, Say):
+        if writes_message(action):
+            action = cast("Say", action)
             msg = Message(self.ids("message"), run.thread, "assistant", ts, self.msg_lc.initial)
             msg.run = run
             msg.assistant_id = run.assistant_id
@@ -451,12 +449,11 @@ class Engine:
             self.messages[msg.id] = msg
             step.message = msg
             run.message = msg
-        elif isinstance(action, CallFunctions):
-            step.call_ids = tuple(self.ids("call") for _ in action.calls)
         else:
-            step.call_ids = (self.ids("call"),)
-            if isinstance(action, FileSearch):  # names as they are now (a file deleted later keeps its name here)
-                step.found = tuple((r.file_id, self.files[r.file_id].filename, r.score, r.text) for r in action.results)
+            step.call_ids = tuple(self.ids("call") for _ in range(action.call_count))
+            if action.TOOL == FileSearch.TOOL:  # names as they are now (a file deleted later keeps its name here)
+                step.found = tuple((r.file_id, self.files[r.file_id].filename, r.score, r.text)
+                                   for r in cast("FileSearch", action).results)
         run.steps.append(step)
         run.step = step
         sink = run.sink
@@ -494,8 +491,9 @@ class Engine:
             return
         step = run.step
         self._end_message(step.message, "complete")
-        if isinstance(step.action, CodeInterpreter) and step.action.images:
-            step.image_ids = tuple(self._output_file(step, i, image) for i, image in enumerate(step.action.images))
+        images = cast("CodeInterpreter", step.action).images if step.action.TOOL == CodeInterpreter.TOOL else ()
+        if images:
+            step.image_ids = tuple(self._output_file(step, i, image) for i, image in enumerate(images))
         self._move_step(step, "complete")
         run.prompt_tokens += step.tokens[0]
         run.completion_tokens += step.tokens[1]
@@ -521,16 +519,20 @@ class Engine:
     def _on_expire(self, run: Run, epoch: int) -> None:
         if not self._live(run, epoch, "expire"):
             return
+        self._expire(run)
+
+    def _expire(self, run: Run) -> None:
         self._end_message(run.message, "expire")
         if run.step is not None:
             self._move_step(run.step, "expire")
         self._move_run(run, "expire")
         self._emit_run(run)
 
-    def _on_fail(self, run: Run, epoch: int, action: Fail) -> None:
-        if not self._live(run, epoch, "fail"):
+    def _on_end(self, run: Run, epoch: int, action: ScriptAction) -> None:
+        """The end an action declares (its ENDS trigger), after its duration."""
+        if not self._live(run, epoch, action.ENDS):
             return
-        self._fail(run, (action.code, action.error_message))
+        self._enders[action.ENDS](run, action)
 
     def _output_file(self, step: Step, index: int, content: bytes) -> str:
         """A file the code interpreter wrote (its name is runfsm's: no source records one)."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from ._script import Action, CallFunctions, Citation, Script
+from ._script import Action, CallFunctions, Citation, Script, pauses
 
 __all__ = ["Assistant", "File", "Message", "Run", "Step", "Thread", "VectorStore"]
 
@@ -184,6 +184,6 @@ class Run:
     def waiting_calls(self) -> CallFunctions | None:
         """The function calls the run waits for, when it is paused."""
         step = self.step
-        if step is not None and isinstance(step.action, CallFunctions) and step.outputs is None:
-            return step.action
+        if step is not None and pauses(step.action) and step.outputs is None:
+            return cast("CallFunctions", step.action)
         return None

@@ -26,7 +26,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn, cast
 
 from .. import responses_spec as rspec
 from ..lifecycle import compile_protocol
@@ -35,7 +35,6 @@ from ._engine import MAX_ACTIONS_PER_SECOND
 from ._errors import APIError, ConfigError, ScriptError, describe
 from ._params import _bad, _kind
 from ._script import (
-    ACTION_TYPES,
     Action,
     CallFunctions,
     Fail,
@@ -43,8 +42,12 @@ from ._script import (
     QueueStall,
     RunOutOfTokens,
     Say,
+    ScriptAction,
     ScriptContext,
     _check_common,
+    check_writing,
+    pauses,
+    writes_message,
 )
 
 __all__ = ["FilterContent", "ResponsesBackend", "responses_of"]
@@ -64,18 +67,19 @@ _TOKEN_PREFIX = {"response": "resp_", "message": "msg_", "call": "call_", "funct
 
 
 @dataclass(frozen=True, slots=True)
-class FilterContent:
+class FilterContent(ScriptAction):
     """The response ends ``incomplete`` (reason ``content_filter``) after ``duration`` seconds.
 
     ``during``: the message being written when the filter cut it (half of it is kept).
     """
 
+    ENDS: ClassVar[str] = "filter_content"
+
     duration: float = 0
     during: Say | None = None
 
     def __post_init__(self) -> None:
-        if self.during is not None and not isinstance(self.during, Say):
-            raise ScriptError(f"FilterContent: during must be a Say, got {describe(self.during)}")
+        check_writing("FilterContent", self.during)
         _check_common(self)  # the clock's range: inf or 10**400 would not fit on it
 
 
@@ -219,7 +223,7 @@ class ResponsesBackend:
             self._cursor = index  # a script that has run out stays out
             return DEFAULT_REPLY
         if not isinstance(action, _ACTIONS):
-            what = type(action).__name__ if isinstance(action, ACTION_TYPES) else describe(action)  # an Assistants tool
+            what = type(action).__name__ if isinstance(action, ScriptAction) else describe(action)  # an Assistants tool
             raise ScriptError(f"{what} is not an action the Responses API can play ({_ACTION_NAMES})")
         return action
 
@@ -235,11 +239,13 @@ class ResponsesBackend:
                 action = self._next(r.id)
             except ScriptError as exc:
                 self._script_failed(r, exc, index)
-            if not isinstance(action, (QueueDelay, QueueStall)):
+            # An action ending the response by an edge of this protocol is played while it works (no
+            # queued edge for it); a queue action ending it otherwise (the Assistants' deadline) stalls it.
+            if not action.in_queue or action.ENDS in _LC.triggers:
                 r.action = action
                 return delay
             if r.background:
-                delay = None if isinstance(action, QueueStall) else (delay or 0) + action.seconds
+                delay = None if action.ENDS else (delay or 0) + action.duration
         self._script_failed(r, ScriptError(
             f"runaway script: more than {MAX_ACTIONS_PER_SECOND} actions within one second of simulated time "
             "(queue actions without end); end the queue actions with a model action"), self._cursor)
@@ -427,23 +433,25 @@ class ResponsesBackend:
         if r.status != _WORKING:
             return  # cancelled while it worked
         action = r.action
-        if isinstance(action, Fail):
-            r.body["error"] = {"code": action.code, "message": action.message or "The model failed."}
-            self._set(r, "fail")
+        trigger = action.ENDS if action is not None else ""
+        if trigger == "fail":
+            failing = cast("Fail", action)
+            r.body["error"] = {"code": failing.code, "message": failing.message or "The model failed."}
+            self._set(r, trigger)
             return
-        if isinstance(action, (RunOutOfTokens, FilterContent)):
-            text = action.during.text[: max(1, len(action.during.text) // 2)] if action.during else ""
+        if trigger:  # it ends incomplete, for the reason its trigger names
+            during = action.during if action is not None else None
+            text = cast("Say", during).text if during is not None else ""
             if text:
-                self._message(r, text, "incomplete")
-            trigger = "filter_content" if isinstance(action, FilterContent) else "run_out_of_tokens"
+                self._message(r, text[: max(1, len(text) // 2)], "incomplete")
             r.body["incomplete_details"] = {"reason": rspec.REASON_BY_TRIGGER[trigger]}
             self._set(r, trigger)
             return
-        if isinstance(action, CallFunctions):
-            for call in action.calls:
+        if action is not None and pauses(action):
+            for call in cast("CallFunctions", action).calls:
                 self._function_call(r, call.name, call.arguments)
-        elif isinstance(action, Say):
-            self._message(r, action.text, "completed")
+        elif action is not None and writes_message(action):
+            self._message(r, cast("Say", action).text, "completed")
         r.body["completed_at"] = self.clock.timestamp
         r.body["usage"] = {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15,
                            "input_tokens_details": {"cached_tokens": 0},

@@ -27,6 +27,7 @@ from ._clock import DEFAULT_START, Clock
 from ._config import SimConfig
 from ._errors import ScenarioError, SimError, describe
 from ._script import (
+    ACTION_TYPES,
     DEFAULT_RANKER,
     Action,
     CallFunctions,
@@ -62,15 +63,15 @@ Json = dict[str, Any]
 
 _TOP = ("name", "description", "seed", "start", "version", "config", "files", "assistants", "threads", "client",
         "expect")
-_ACTION_KINDS = ("say", "call", "code", "file_search", "fail", "run_out_of_tokens", "queue")
+_ACTION_KINDS = tuple(dict.fromkeys(k.KEY for k in ACTION_TYPES if k.KEY))  # each kind's key, declared on its class
 _ACTION_KEYS = {
-    "say": ("say", "duration", "prompt_tokens", "completion_tokens", "cite"),
-    "call": ("call", "duration", "prompt_tokens", "completion_tokens"),
-    "code": ("code", "logs", "duration", "prompt_tokens", "completion_tokens"),
-    "file_search": ("file_search", "duration", "prompt_tokens", "completion_tokens"),
-    "fail": ("fail", "message", "duration", "during", "in_queue"),
-    "run_out_of_tokens": ("run_out_of_tokens", "duration", "during"),
-    "queue": ("queue",),
+    Say.KEY: (Say.KEY, "duration", "prompt_tokens", "completion_tokens", "cite"),
+    CallFunctions.KEY: (CallFunctions.KEY, "duration", "prompt_tokens", "completion_tokens"),
+    CodeInterpreter.KEY: (CodeInterpreter.KEY, "logs", "duration", "prompt_tokens", "completion_tokens"),
+    FileSearch.KEY: (FileSearch.KEY, "duration", "prompt_tokens", "completion_tokens"),
+    Fail.KEY: (Fail.KEY, "message", "duration", "during", "in_queue"),
+    RunOutOfTokens.KEY: (RunOutOfTokens.KEY, "duration", "during"),
+    QueueDelay.KEY: (QueueDelay.KEY,),
 }
 _CLIENT_KEYS = {
     "create_thread": ("thread", "messages", "metadata"),

@@ -48,12 +48,16 @@ __all__ = [
     "RunOutOfTokens",
     "Say",
     "Script",
+    "ScriptAction",
     "ScriptContext",
     "SearchResult",
     "ToolOutput",
     "check_script",
+    "check_writing",
     "estimate_tokens",
+    "pauses",
     "step_action",
+    "writes_message",
 ]
 
 
@@ -85,6 +89,35 @@ def _check_text(kind: str, name: str, value: object) -> None:
         raise ScriptError(f"{kind}: {name} must be a string, got {type(value).__name__} {describe(value)}")
 
 
+class ScriptAction:
+    """What every script action declares; the simulators act on these declarations, not on the class.
+
+    A new kind of action subclasses this (as a frozen dataclass with slots) and declares what differs
+    from the defaults below.  Its payload is read by the handler its declarations choose: a step
+    writing a message reads ``text`` and ``citations``; a run ended by ``fail`` reads ``code`` and
+    ``error_message``; one ended by ``run_out_of_tokens`` reads ``reason``.
+    """
+
+    __slots__ = ()
+
+    KEY: ClassVar[str] = ""  # its key in a scenario file's script table; "" for none
+    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
+    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
+    ENDS: ClassVar[str] = ""  # the run trigger that ends the run after ``duration``; "" when the run goes on
+    in_queue: bool = False  # it acts while the run is queued (before it starts), not while it works
+    during: StepAction | None = None  # the action it interrupts (its step is created, then ends with the run)
+
+    @property
+    def duration(self) -> float:
+        """Seconds it takes: the model working, or the queue holding the run before it starts (or ends)."""
+        return 0
+
+    @property
+    def call_count(self) -> int:
+        """How many tool calls its step holds."""
+        return 1 if self.TOOL else 0
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """A file citation inside a :class:`Say` text.
@@ -106,11 +139,11 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
-class Say:
+class Say(ScriptAction):
     """Write an assistant message with ``text`` over ``duration`` seconds."""
 
-    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = spec.STEP_MESSAGE_CREATION  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "say"
+    STEP: ClassVar[str] = spec.STEP_MESSAGE_CREATION
 
     text: str
     duration: float = 1
@@ -161,14 +194,15 @@ class FunctionCall:
 
 
 @dataclass(frozen=True, slots=True)
-class CallFunctions:
+class CallFunctions(ScriptAction):
     """Call one or several functions in parallel; the run then waits in ``requires_action``.
 
     ``duration`` is how long the model takes to emit the calls.
     """
 
-    TOOL: ClassVar[str] = spec.PAUSING_TOOL_CALL_TYPE  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "call"
+    TOOL: ClassVar[str] = spec.PAUSING_TOOL_CALL_TYPE
+    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS
 
     calls: tuple[FunctionCall, ...]
     duration: float = 1
@@ -188,9 +222,13 @@ class CallFunctions:
         _freeze(self, "estimate", sum(estimate_tokens(c.name + c.arguments) for c in calls))
         _check_common(self)
 
+    @property
+    def call_count(self) -> int:
+        return len(self.calls)
+
 
 @dataclass(frozen=True, slots=True)
-class CodeInterpreter:
+class CodeInterpreter(ScriptAction):
     """Run ``input`` in the code interpreter for ``duration`` seconds; it prints ``logs``.
 
     ``images``: the images it draws (their bytes, e.g. PNG): each becomes a file the
@@ -198,8 +236,9 @@ class CodeInterpreter:
     before the ``logs`` output, as recorded.
     """
 
-    TOOL: ClassVar[str] = "code_interpreter"  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "code"
+    TOOL: ClassVar[str] = "code_interpreter"
+    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS
 
     input: str
     logs: str = ""
@@ -243,7 +282,7 @@ DEFAULT_RANKER = "default_2024_08_21"
 
 
 @dataclass(frozen=True, slots=True)
-class FileSearch:
+class FileSearch(ScriptAction):
     """Search the files for ``duration`` seconds (no pause; cite the result in a following :class:`Say`).
 
     ``results``: the chunks found (:class:`SearchResult`), shown in the completed step
@@ -252,8 +291,9 @@ class FileSearch:
     ``ranker`` and ``score_threshold`` are the ``ranking_options`` the step reports.
     """
 
-    TOOL: ClassVar[str] = "file_search"  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "file_search"
+    TOOL: ClassVar[str] = "file_search"
+    STEP: ClassVar[str] = spec.STEP_TOOL_CALLS
 
     duration: float = 1
     prompt_tokens: int | None = None
@@ -279,8 +319,14 @@ class FileSearch:
 StepAction = Say | CallFunctions | CodeInterpreter | FileSearch
 
 
+def check_writing(kind: str, during: object) -> None:
+    """Raise unless ``during`` (when given) is an action that writes a message."""
+    if during is not None and (not isinstance(during, ScriptAction) or not writes_message(during)):
+        raise ScriptError(f"{kind}: during must be a Say, got {describe(during)}")
+
+
 @dataclass(frozen=True, slots=True)
-class Fail:
+class Fail(ScriptAction):
     """The run fails with ``code`` after ``duration`` seconds.
 
     ``during``: the model had started this action (its step is created, then fails
@@ -289,8 +335,8 @@ class Fail:
     ``SimConfig(inferred=True)``; put it first, or right after a :class:`CallFunctions`).
     """
 
-    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "fail"
+    ENDS: ClassVar[str] = "fail"
 
     code: str = "server_error"
     message: str | None = None
@@ -305,8 +351,9 @@ class Fail:
             _check_text("Fail", "message", self.message)
         _check_common(self)
         if self.during is not None:
-            if not isinstance(self.during, (Say, CallFunctions, CodeInterpreter, FileSearch)):
-                raise ScriptError(f"Fail: during must be a Say, CallFunctions, CodeInterpreter or FileSearch, got {describe(self.during)}")
+            if not isinstance(self.during, ScriptAction) or not self.during.STEP:
+                raise ScriptError(f"Fail: during must be an action with a step of its own (Say, CallFunctions, "
+                                  f"CodeInterpreter, FileSearch), got {describe(self.during)}")
             if self.code not in spec.STEP_ERROR_CODES:
                 raise ScriptError(
                     f"Fail: a run step cannot fail with {describe(self.code)} (steps know {', '.join(spec.STEP_ERROR_CODES)}); "
@@ -322,15 +369,15 @@ class Fail:
 
 
 @dataclass(frozen=True, slots=True)
-class RunOutOfTokens:
+class RunOutOfTokens(ScriptAction):
     """The run ends ``incomplete`` with ``reason`` after ``duration`` seconds.
 
     ``during``: the message being written when the budget ran out (it ends
     ``incomplete``, reason ``max_tokens``, with the part written so far).
     """
 
-    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "run_out_of_tokens"
+    ENDS: ClassVar[str] = "run_out_of_tokens"
 
     reason: str = "max_completion_tokens"
     duration: float = 0
@@ -341,21 +388,22 @@ class RunOutOfTokens:
             raise ScriptError(
                 f"RunOutOfTokens: unknown reason {describe(self.reason)}; known: {', '.join(spec.RUN_INCOMPLETE_REASONS)}"
             )
-        if self.during is not None and not isinstance(self.during, Say):
-            raise ScriptError(f"RunOutOfTokens: during must be a Say, got {describe(self.during)}")
+        check_writing("RunOutOfTokens", self.during)
         _check_common(self)
 
 
 @dataclass(frozen=True, slots=True)
-class QueueDelay:
+class QueueDelay(ScriptAction):
     """The queue takes ``seconds`` (instead of ``SimConfig.queue_latency``) to start the run."""
 
-    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "queue"
+    in_queue = True
 
     seconds: float
 
-    queue_fault: ClassVar[bool] = True
+    @property
+    def duration(self) -> float:
+        return self.seconds
 
     def __post_init__(self) -> None:
         seconds = self.seconds
@@ -366,20 +414,23 @@ class QueueDelay:
 
 
 @dataclass(frozen=True, slots=True)
-class QueueStall:
+class QueueStall(ScriptAction):
     """The queue never starts the run: it stays ``queued`` until it expires (or is cancelled).
 
     ``queued -> expired`` is an inferred edge: needs ``SimConfig(inferred=True)``.
     """
 
-    TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
-    STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
+    KEY: ClassVar[str] = "queue"
+    ENDS: ClassVar[str] = "expire"
+    in_queue = True
 
-    queue_fault: ClassVar[bool] = True
+    @property
+    def duration(self) -> float:
+        return math.inf  # the deadline comes first
 
 
 Action = Say | CallFunctions | CodeInterpreter | FileSearch | Fail | RunOutOfTokens | QueueDelay | QueueStall
-ACTION_TYPES: tuple[type, ...] = (
+ACTION_TYPES: tuple[type[ScriptAction], ...] = (  # the built-in kinds (any ScriptAction subclass is an action)
     Say, CallFunctions, CodeInterpreter, FileSearch, Fail, RunOutOfTokens, QueueDelay, QueueStall,
 )
 
@@ -431,9 +482,9 @@ def check_script(script: object) -> Script:
         )
     actions = tuple(script)
     for i, a in enumerate(actions):
-        if not isinstance(a, ACTION_TYPES):
+        if not isinstance(a, ScriptAction):
             raise ScriptError(f"script action {i} is not an action (Say, CallFunctions, ...): {describe(a)}")
-        if is_queue_action(a) and i and not isinstance(actions[i - 1], CallFunctions):
+        if a.in_queue and i and not pauses(actions[i - 1]):
             raise ScriptError(
                 f"script action {i} ({type(a).__name__}) acts on the queue: put it first, or right after a "
                 "CallFunctions (the only places a run is queued)"
@@ -443,10 +494,15 @@ def check_script(script: object) -> Script:
 
 def step_action(action: Action) -> Action:
     """The action whose step a script action makes: Fail and RunOutOfTokens act through the one they interrupt."""
-    during = getattr(action, "during", None)
+    during = action.during
     return during if during is not None else action
 
 
-def is_queue_action(action: object) -> bool:
-    """True for the actions that happen while the run is queued (before it starts)."""
-    return isinstance(action, (QueueDelay, QueueStall)) or (isinstance(action, Fail) and action.in_queue)
+def pauses(action: ScriptAction) -> bool:
+    """True for an action after which the run waits for tool outputs (and is queued again when they come)."""
+    return action.TOOL == spec.PAUSING_TOOL_CALL_TYPE
+
+
+def writes_message(action: ScriptAction) -> bool:
+    """True for an action whose step writes an assistant message (it has ``text`` and ``citations``)."""
+    return action.STEP == spec.STEP_MESSAGE_CREATION

@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from .. import spec
 from ..sim._responses import FilterContent
-from ..sim._script import Action, Fail, QueueDelay, RunOutOfTokens
+from ..sim._script import Action
 from ._catalogue import SETTINGS, Behaviour, CheckError, catalogue, refuse_misfit
 from ._check import check_behaviour, options
 from ._report import Outcome
@@ -33,13 +33,13 @@ from ._report import Outcome
 __all__ = ["behaviour_variants", "explore_client"]
 
 
+_TIMINGS = ("duration", "seconds")  # the fields of an action that are spans of simulated time
+
+
 def _scaled(action: Action | FilterContent, factor: float) -> Action | FilterContent:
-    if isinstance(action, QueueDelay):
-        return dataclasses.replace(action, seconds=action.seconds * factor)
-    changes: dict[str, Any] = {}
-    if hasattr(action, "duration"):
-        changes["duration"] = action.duration * factor
-    if isinstance(action, (Fail, RunOutOfTokens, FilterContent)) and action.during is not None:
+    changes: dict[str, Any] = {f.name: getattr(action, f.name) * factor
+                               for f in dataclasses.fields(action) if f.name in _TIMINGS}
+    if action.during is not None:
         changes["during"] = _scaled(action.during, factor)
     return dataclasses.replace(action, **changes) if changes else action
 
