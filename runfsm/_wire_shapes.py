@@ -313,4 +313,6 @@ def order_problems(order: EventOrder, events: Sequence[tuple[str, Any]]) -> list
                     message_steps.add(made["message_id"])
             if what == "message" and name == order.message_created and data["id"] not in message_steps:
                 problems.append(f"{where}: message {data['id']} opens before its message_creation step")
+    if previous in stop_names:
+        problems.append(f"the events end with {previous} without done")
     return problems
