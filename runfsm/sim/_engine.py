@@ -271,8 +271,8 @@ class Engine:
             self.on_status(run, run.status)
         if sink is not None:
             data = self.wire.run(run)
-            sink.append((self.names.run_created, data))
-            sink.append((self.names.run[run.status], data))
+            for name in self.names.run_open:
+                sink.append((name, data))
         self._enqueue(run)
 
     def _enqueue(self, run: Run) -> None:
@@ -459,12 +459,12 @@ class Engine:
         sink = run.sink
         if sink is not None:
             fresh = self.wire.step(step, fresh=True, streamed=True)
-            sink.append((self.names.step_created, fresh))
-            sink.append((self.names.step[step.status], fresh))
+            for name in self.names.step_open:
+                sink.append((name, fresh))
             if msg is not None:
                 data = self.wire.message(msg, now, streamed=True, fresh=True)
-                sink.append((self.names.message_created, data))
-                sink.append((self.names.message[msg.status], data))
+                for name in self.names.message_open:
+                    sink.append((name, data))
             else:
                 for d in self.wire.step_deltas(step, self.config.delta_chars, finished=False):
                     sink.append((self.names.step_delta, d))

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from .. import spec
+from .._wire_shapes import DEFAULT_RANKER
 from ._backend import Simulator
 from ._clock import DEFAULT_START, Clock
 from ._config import SimConfig
 from ._errors import ScenarioError, SimError, describe
 from ._script import (
     ACTION_TYPES,
-    DEFAULT_RANKER,
     Action,
     CallFunctions,
     Citation,

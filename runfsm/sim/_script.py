@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, cast
 
 from .. import spec
+from .._wire_shapes import DEFAULT_RANKER
 from ._clock import MAX_TIME
 from ._errors import ScriptError, describe
 
@@ -275,10 +276,6 @@ class SearchResult:
         score = self.score
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
             raise ScriptError(f"SearchResult: score must be a number from 0 to 1, got {score!r:.40}")
-
-
-DEFAULT_RANKER = "default_2024_08_21"
-"""The ranker a file search reports when the script names none (the recorded one)."""
 
 
 @dataclass(frozen=True, slots=True)

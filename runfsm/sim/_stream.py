@@ -15,8 +15,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .. import spec
-from ..lifecycle import Profile
+from .._wire_shapes import DONE_DATA
+from .._wire_shapes import EventOrder as EventNames
 from ._clock import Clock
 from ._errors import SimError
 from ._records import Run
@@ -25,27 +25,6 @@ __all__ = ["DONE_DATA", "EventNames", "EventStream", "Sink", "StreamEvent", "sse
 
 StreamEvent = tuple[str, Any]
 """``(event name, data)``: data is a wire dict, or ``"[DONE]"`` for ``done``."""
-
-DONE_DATA = "[DONE]"
-
-
-class EventNames:
-    """Event names by (object kind, status or ``created``/``delta``), derived from the spec."""
-
-    def __init__(self, profile: Profile) -> None:
-        names = {key: name for name, key in profile.event_names().items()}
-        self.run = {s: names[("run", s)] for s in profile.run.order}
-        self.step = {s: names[("run_step", s)] for s in profile.run_step.order}
-        self.message = {s: names[("message", s)] for s in profile.message.order}
-        self.run_created = names[("run", "created")]
-        self.step_created = names[("run_step", "created")]
-        self.step_delta = names[("run_step", "delta")]
-        self.message_created = names[("message", "created")]
-        self.message_delta = names[("message", "delta")]
-        self.thread_created = spec.EVENT_THREAD_CREATED
-        self.done = spec.EVENT_DONE
-        # A stream ends (with done) after the run event of one of these statuses.
-        self.stop = profile.run.stops
 
 
 class Sink(deque[StreamEvent]):

@@ -1,4 +1,5 @@
-"""Render the simulator's records as the API's JSON objects (same keys, types and order as the wire).
+"""Render the simulator's records as the API's JSON objects (same keys, types and order as the wire),
+through the builders of :mod:`runfsm._wire_shapes` that the strategies use too.
 
 Where the wire and the schema differ, the wire wins (LIFECYCLE.md section 4): run
 steps carry ``expires_at`` (the run's deadline) and no ``metadata``; messages from
@@ -8,10 +9,13 @@ create, retrieve and list carry no ``status``, ``completed_at``, ``incomplete_at
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import _wire_shapes as shapes
 from .. import spec
+from .._wire_shapes import RUN_OPTION_DEFAULTS
+from .._wire_shapes import usage as usage_dict
 from ..lifecycle import Profile
 from ._records import Assistant, File, Message, Run, Step, Thread, VectorStore
 from ._script import Action, CallFunctions, CodeInterpreter, FileSearch, step_action
@@ -19,29 +23,6 @@ from ._script import Action, CallFunctions, CodeInterpreter, FileSearch, step_ac
 __all__ = ["RUN_OPTION_DEFAULTS", "Wire", "list_page", "usage_dict"]
 
 Json = dict[str, Any]
-
-RUN_OPTION_DEFAULTS: Json = {
-    "temperature": 1.0,
-    "top_p": 1.0,
-    "max_completion_tokens": None,
-    "max_prompt_tokens": None,
-    "truncation_strategy": {"type": "auto", "last_messages": None},
-    "response_format": "auto",
-    "tool_choice": "auto",
-    "parallel_tool_calls": True,
-    "reasoning_effort": None,
-}
-"""Run body fields beyond the lifecycle ones, with the API's defaults (in wire order)."""
-
-# Delta objects are named after their object type (and their event after the same prefix).
-_MESSAGE_DELTA = f"{spec.OBJECT_TYPES['message']}.delta"
-_STEP_DELTA = f"{spec.OBJECT_TYPES['run_step']}.delta"
-
-
-def usage_dict(prompt: int, completion: int) -> Json:
-    """A usage object, with the detail objects recorded traffic carries (the wire spells ``prompt_token_details``)."""
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-            "prompt_token_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
 
 
 def list_page(data: Sequence[Json], has_more: bool) -> Json:
@@ -75,6 +56,9 @@ class Wire:
         self.tool_type = profile.tool_names
         # v2's file_search calls show ranking options and results; v1's retrieval calls showed nothing.
         self.search_details = self.tool_type["file_search"] == "file_search"  # not renamed (v1: retrieval)
+        # The option keys of this version (v1 runs have no token budgets); a request's options hold them all.
+        self.option_defaults = shapes.run_option_defaults(profile)
+        self.all_options = len(self.option_defaults) == len(RUN_OPTION_DEFAULTS)
 
     # -- simple objects ---------------------------------------------------------
 
@@ -109,10 +93,7 @@ class Wire:
 
     @staticmethod
     def thread(t: Thread) -> Json:
-        return {
-            "id": t.id, "object": "thread", "created_at": t.created_at, "metadata": t.metadata,
-            "tool_resources": t.tool_resources,
-        }
+        return shapes.thread_object(t.id, t.created_at, t.metadata, t.tool_resources)
 
     # -- runs ---------------------------------------------------------------------
 
@@ -122,41 +103,21 @@ class Wire:
         if status in self.run_paused:
             calls = r.waiting_calls
             if calls is not None and r.step is not None:
-                required = {
-                    "type": spec.REQUIRED_ACTION_TYPE,
-                    spec.REQUIRED_ACTION_TYPE: {
-                        "tool_calls": [
-                            {"id": cid, "type": spec.PAUSING_TOOL_CALL_TYPE,
-                             "function": {"name": c.name, "arguments": c.arguments}}
-                            for cid, c in zip(r.step.call_ids, calls.calls, strict=True)
-                        ]
-                    },
-                }
+                required = shapes.required_action(
+                    (cid, c.name, c.arguments) for cid, c in zip(r.step.call_ids, calls.calls, strict=True))
         err = r.last_error
-        out: Json = {
-            "id": r.id,
-            "object": self.objects["run"],
-            "created_at": r.created_at,
-            "assistant_id": r.assistant_id,
-            "thread_id": r.thread.id,
-            "status": status,
-            "started_at": r.started_at,
-            "expires_at": r.expires_at if status in self.deadline_shown else None,
-            "cancelled_at": r.cancelled_at,
-            "failed_at": r.failed_at,
-            "completed_at": r.completed_at,
-            "required_action": required,
-            "last_error": {"code": err[0], "message": err[1]} if err else None,
-            "model": r.model,
-            "instructions": r.instructions,
-            "tools": r.tools,
-            "tool_resources": r.tool_resources,
-            "metadata": r.metadata,
-            "incomplete_details": {"reason": r.incomplete_reason} if r.incomplete_reason else None,
-            "usage": None if status in self.run_active else usage_dict(r.prompt_tokens, r.completion_tokens),
-        }
-        out.update(r.options or RUN_OPTION_DEFAULTS)
-        return out
+        opts = r.options
+        return shapes.run_object(
+            id=r.id, created_at=r.created_at, assistant_id=r.assistant_id, thread_id=r.thread.id, status=status,
+            started_at=r.started_at, expires_at=r.expires_at if status in self.deadline_shown else None,
+            cancelled_at=r.cancelled_at, failed_at=r.failed_at, completed_at=r.completed_at,
+            required_action=required, last_error=shapes.error(*err) if err else None, model=r.model,
+            instructions=r.instructions, tools=r.tools, tool_resources=r.tool_resources, metadata=r.metadata,
+            incomplete_details={"reason": r.incomplete_reason} if r.incomplete_reason else None,
+            usage=None if status in self.run_active else usage_dict(r.prompt_tokens, r.completion_tokens),
+            options=self.option_defaults if opts is None else opts if self.all_options
+            else {k: opts[k] for k in self.option_defaults},
+        )
 
     # -- run steps ------------------------------------------------------------------
 
@@ -166,17 +127,13 @@ class Wire:
         a = s.action
         if isinstance(a, CallFunctions):
             outs = s.outputs
-            return [
-                {"id": cid, "type": "function",
-                 "function": {"name": c.name, "arguments": c.arguments, "output": outs[i] if outs else None}}
-                for i, (cid, c) in enumerate(zip(s.call_ids, a.calls, strict=True))
-            ]
+            return [shapes.function_call(cid, c.name, c.arguments, outs[i] if outs else None)
+                    for i, (cid, c) in enumerate(zip(s.call_ids, a.calls, strict=True))]
         if isinstance(a, CodeInterpreter):
-            return [{"id": s.call_ids[0], "type": self.tool_type["code_interpreter"],
-                     self.tool_type["code_interpreter"]: {"input": a.input, "outputs": self._interpreter_outputs(s)}}]
+            return [shapes.interpreter_call(s.call_ids[0], self.tool_type["code_interpreter"], a.input,
+                                            self._interpreter_outputs(s))]
         if isinstance(a, FileSearch):
-            kind = self.tool_type["file_search"]
-            return [{"id": s.call_ids[0], "type": kind, kind: self._search(s, include)}]
+            return [shapes.search_call(s.call_ids[0], self.tool_type["file_search"], self._search(s, include))]
         return []
 
     def _search(self, s: Step, include: bool) -> Json:
@@ -191,7 +148,7 @@ class Wire:
                 if include:
                     found["content"] = [{"type": "text", "text": text}]
                 results.append(found)
-        return {"ranking_options": {"ranker": a.ranker, "score_threshold": a.score_threshold}, "results": results}
+        return shapes.search_details(a.ranker, a.score_threshold, results)
 
     def _interpreter_outputs(self, s: Step) -> list[Json]:
         """A finished code interpreter call's outputs: its images, then its logs (the recorded order)."""
@@ -212,29 +169,17 @@ class Wire:
         ``include`` is that request's.
         """
         r = s.run
-        if s.message is not None:
-            details: Json = {"type": s.type, s.type: {"message_id": s.message.id}}
-        else:
-            with_text = r.include_content if streamed else include
-            details = {"type": s.type, s.type: [] if fresh else self.tool_calls(s, with_text)}
+        msg = s.message
+        calls = [] if fresh or msg is not None else self.tool_calls(s, r.include_content if streamed else include)
         err = s.last_error
-        return {
-            "id": s.id,
-            "object": self.objects["run_step"],
-            "created_at": s.created_at,
-            "run_id": r.id,
-            "assistant_id": r.assistant_id,
-            "thread_id": r.thread.id,
-            "type": s.type,
-            "status": s.status,
-            "cancelled_at": s.cancelled_at,
-            "completed_at": s.completed_at,
-            "expires_at": None if s.status == self.step_completed and not streamed else r.expires_at,
-            "failed_at": s.failed_at,
-            "last_error": {"code": err[0], "message": err[1]} if err else None,
-            "step_details": details,
-            "usage": usage_dict(*s.usage) if s.usage else None,
-        }
+        return shapes.step_object(
+            id=s.id, created_at=s.created_at, run_id=r.id, assistant_id=r.assistant_id, thread_id=r.thread.id,
+            type=s.type, status=s.status, cancelled_at=s.cancelled_at, completed_at=s.completed_at,
+            expires_at=None if s.status == self.step_completed and not streamed else r.expires_at,
+            failed_at=s.failed_at, last_error=shapes.error(*err) if err else None,
+            step_details=shapes.step_details(s.type, msg.id if msg is not None else "", calls),
+            usage=usage_dict(*s.usage) if s.usage else None,
+        )
 
     # -- messages -------------------------------------------------------------------
 
@@ -267,34 +212,19 @@ class Wire:
         w = self.written(m, now)
         if w == 0 and m.status != self.message_completed:
             return []
-        return [{"type": "text", "text": {"value": m.text[:w], "annotations": self.annotations(m, w)}}]
+        return shapes.text_content(m.text[:w], self.annotations(m, w))
 
     def message(self, m: Message, now: float, *, streamed: bool = False, fresh: bool = False) -> Json:
         """A message; ``streamed`` adds the status keys of stream events, ``fresh`` renders no content yet."""
-        out: Json = {
-            "id": m.id,
-            "object": self.objects["message"],
-            "created_at": m.created_at,
-            "assistant_id": m.assistant_id,
-            "thread_id": m.thread.id,
-            "run_id": m.run.id if m.run is not None else None,
-        }
-        if streamed:
-            out["status"] = m.status
-            out["incomplete_details"] = {"reason": m.incomplete_reason} if m.incomplete_reason else None
-            out["incomplete_at"] = m.incomplete_at
-            out["completed_at"] = m.completed_at
-        out["role"] = m.role
-        out["content"] = [] if fresh else self.content(m, now)
-        out["attachments"] = list(m.attachments)
-        out["metadata"] = m.metadata
-        return out
+        return shapes.message_object(
+            id=m.id, created_at=m.created_at, assistant_id=m.assistant_id, thread_id=m.thread.id,
+            run_id=m.run.id if m.run is not None else None, role=m.role,
+            content=[] if fresh else self.content(m, now), attachments=list(m.attachments), metadata=m.metadata,
+            streamed=(m.status, {"reason": m.incomplete_reason} if m.incomplete_reason else None, m.incomplete_at,
+                      m.completed_at) if streamed else None,
+        )
 
     # -- stream deltas ----------------------------------------------------------------
-
-    @staticmethod
-    def chunks(text: str, size: int) -> Iterable[str]:
-        return (text[i:i + size] for i in range(0, len(text), size))
 
     def message_deltas(self, m: Message, upto: int, size: int) -> list[Json]:
         """The ``thread.message.delta`` payloads that write ``m.text[:upto]``.
@@ -305,46 +235,27 @@ class Wire:
         notes = [{**a, "file_citation": {**a["file_citation"], "quote": ""}} for a in self.annotations(m, upto)]
         out: list[Json] = []
         start = 0
-        for piece in self.chunks(m.text[:upto], size):
+        for piece in shapes.chunks(m.text[:upto], size):
             end = start + len(piece)
-            text: Json = {"value": piece}
             here = [{"index": j, **a} for j, a in enumerate(notes) if start < a["end_index"] <= end]
-            if here or start == 0:
-                text["annotations"] = here
-            out.append({"id": m.id, "object": _MESSAGE_DELTA,
-                        "delta": {"content": [{"index": 0, "type": "text", "text": text}]}})
+            out.append(shapes.message_delta(m.id, piece, here if here or start == 0 else None))
             start = end
         return out
 
     def step_deltas(self, s: Step, size: int, *, finished: bool) -> list[Json]:
         """``thread.run.step.delta`` payloads: the calls as they start, or (``finished``) their outputs."""
         a = s.action
-        out: list[Json] = []
-
-        def delta(call: Json) -> Json:
-            return {"id": s.id, "object": _STEP_DELTA,
-                    "delta": {"step_details": {"type": s.type, s.type: [call]}}}
-
-        if isinstance(a, CallFunctions) and not finished:
-            for i, (cid, c) in enumerate(zip(s.call_ids, a.calls, strict=True)):
-                out.append(delta({"index": i, "id": cid, "type": "function",
-                                  "function": {"name": c.name, "arguments": "", "output": None}}))
-                for piece in self.chunks(c.arguments, size):
-                    out.append(delta({"index": i, "type": "function", "function": {"arguments": piece}}))
-        elif isinstance(a, CodeInterpreter):
+        parts: list[Json] = []
+        if not finished:
+            for i, call in enumerate(self.tool_calls(s)):
+                body = call[call["type"]]
+                grown = body.get("arguments", body.get("input", ""))
+                parts += shapes.call_deltas(i, call, shapes.chunks(grown, size) if isinstance(grown, str) else ())
+        elif isinstance(a, CodeInterpreter) and (a.logs or s.image_ids):
             kind = self.tool_type["code_interpreter"]
-            if not finished:
-                out.append(delta({"index": 0, "id": s.call_ids[0], "type": kind,
-                                  kind: {"input": "", "outputs": []}}))
-                for piece in self.chunks(a.input, size):
-                    out.append(delta({"index": 0, "type": kind, kind: {"input": piece}}))
-            elif a.logs or s.image_ids:
-                outputs = [{"index": i, **o} for i, o in enumerate(self._interpreter_outputs(s))]
-                out.append(delta({"index": 0, "type": kind, kind: {"outputs": outputs}}))
-        elif isinstance(a, FileSearch) and not finished:
-            kind = self.tool_type["file_search"]
-            out.append(delta({"index": 0, "id": s.call_ids[0], "type": kind, kind: self._search(s, False)}))
-        return out
+            outputs = [{"index": i, **o} for i, o in enumerate(self._interpreter_outputs(s))]
+            parts.append({"index": 0, "type": kind, kind: {"outputs": outputs}})
+        return [shapes.step_delta(s.id, s.type, p) for p in parts]
 
 
 def step_type(action: Action) -> str:

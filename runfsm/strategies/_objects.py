@@ -10,13 +10,14 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
+from .. import _wire_shapes as shapes
 from .. import spec
 from ..errors import SpecError
 from ..lifecycle import Lifecycle, Profile
 from ._common import _BASE_TIME, _ID_CHARS, KINDS, _draw_ids, _Ids, _lifecycle, _resolve, _token
 from ._rules import _apply_rules, _free_flags, _governed_fields, broken_rules, field_requirement
 from ._sdk import sdk_objects
-from ._values import _FUNCTION_NAMES, _calls, _required_action, _text_content, _tool_call, _tool_definition, _usage
+from ._values import _FUNCTION_NAMES, _calls, _text_content, _tool_call, _tool_definition, _usage
 
 # --- wire objects --------------------------------------------------------------------------
 
@@ -33,18 +34,13 @@ def _run_object(
     model: str = "gpt-4o",
     metadata: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    run: dict[str, Any] = dict.fromkeys(spec.RUN_KEYS)
-    run.update(
-        id=ids.run, object=spec.OBJECT_TYPES["run"], created_at=created_at, thread_id=ids.thread,
-        assistant_id=ids.assistant, status=status, model=model, instructions=None, tools=tools,
-        metadata=metadata or {},
+    run = shapes.run_object(
+        id=ids.run, created_at=created_at, assistant_id=ids.assistant, thread_id=ids.thread, status=status,
+        started_at=None, expires_at=None, cancelled_at=None, failed_at=None, completed_at=None,
+        required_action=None, last_error=None, model=model, instructions=None, tools=tools, tool_resources={},
+        metadata=metadata or {}, incomplete_details=None, usage=None, options=shapes.run_option_defaults(prof),
     )
     _apply_rules(prof.run, "run", status, run, values, free)
-    # Keys every recorded run carries besides the schema's required ones.
-    run.update(temperature=1.0, top_p=1.0, tool_choice="auto", parallel_tool_calls=True, response_format="auto",
-               truncation_strategy={"type": "auto", "last_messages": None})
-    if spec.VERSIONS.index(prof.version) >= spec.VERSIONS.index("v2"):  # token budgets came with v2
-        run.update(max_prompt_tokens=None, max_completion_tokens=None)
     return run
 
 
@@ -80,7 +76,7 @@ def runs(
         ended = started + draw(st.integers(0, spec.RUN_DEADLINE_SECONDS - 60))
         calls = _calls(draw, _token(draw, 4))
         values = {
-            "required_action": _required_action(calls),
+            "required_action": shapes.required_action(calls),
             "last_error": {"code": draw(st.sampled_from(spec.RUN_ERROR_CODES)), "message": "Something went wrong."},
             "incomplete_details": {"reason": draw(st.sampled_from(spec.RUN_INCOMPLETE_REASONS))},
             "usage": _usage(draw),
@@ -118,12 +114,11 @@ def _step_object(
     free: Callable[[str], bool],
     expiry_key: str,
 ) -> dict[str, Any]:
-    step: dict[str, Any] = {
-        "id": step_id, "object": spec.OBJECT_TYPES["run_step"], "created_at": created_at, "run_id": ids.run,
-        "assistant_id": ids.assistant, "thread_id": ids.thread, "type": details["type"], "status": status,
-        "cancelled_at": None, "completed_at": None, expiry_key: None, "failed_at": None, "last_error": None,
-        "step_details": details, "usage": None,
-    }
+    step = shapes.step_object(
+        id=step_id, created_at=created_at, run_id=ids.run, assistant_id=ids.assistant, thread_id=ids.thread,
+        type=details["type"], status=status, cancelled_at=None, completed_at=None, expires_at=None, failed_at=None,
+        last_error=None, step_details=details, usage=None, expiry_key=expiry_key,
+    )
     _apply_rules(prof.run_step, "run_step", status, step, values, free)
     clock_made = {t.dest for t in prof.run_step.transitions if t.actor == "clock"}
     if expiry_key == spec.STEP_EXPIRY_KEYS[0]:
@@ -136,9 +131,7 @@ def _step_object(
 def _step_details(step_type: str, message_id: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
     if step_type not in spec.STEP_TYPES:
         raise SpecError(f"unknown step type {step_type!r}; known: {', '.join(spec.STEP_TYPES)}")
-    if step_type == spec.STEP_MESSAGE_CREATION:
-        return {"type": step_type, step_type: {"message_id": message_id}}
-    return {"type": step_type, step_type: calls}
+    return shapes.step_details(step_type, message_id, calls)
 
 
 def run_steps(
@@ -176,7 +169,7 @@ def run_steps(
             calls.append(_tool_call(kind, f"call_{i}{_token(draw, 4)}", name=_FUNCTION_NAMES[0], output=out))
         values = {
             "last_error": {"code": draw(st.sampled_from(spec.STEP_ERROR_CODES)), "message": "Something went wrong."},
-            "usage": {k: v for k, v in _usage(draw).items() if k.endswith("_tokens")},
+            "usage": _usage(draw),
             "cancelled_at": ended, "failed_at": ended, "completed_at": ended, "ended_at": ended,
         }
         return _step_object(
@@ -202,15 +195,14 @@ def _message_object(
     values: Mapping[str, Any],
     free: Callable[[str], bool],
 ) -> dict[str, Any]:
-    msg: dict[str, Any] = {
-        "id": message_id, "object": spec.OBJECT_TYPES["message"], "created_at": created_at,
-        "assistant_id": ids.assistant if from_run else None, "thread_id": ids.thread,
-        "run_id": ids.run if from_run else None, "role": "assistant" if from_run else "user",
-        "content": _text_content(text), "attachments": [], "metadata": {},
-    }
+    msg = shapes.message_object(
+        id=message_id, created_at=created_at, assistant_id=ids.assistant if from_run else None,
+        thread_id=ids.thread, run_id=ids.run if from_run else None, role="assistant" if from_run else "user",
+        content=_text_content(text), attachments=[], metadata={},
+        streamed=None if status is None else (status, None, None, None),
+    )
     if status is None:
         return msg  # create, retrieve and list answer without status keys (wire)
-    msg.update(status=status, incomplete_details=None, incomplete_at=None, completed_at=None)
     _apply_rules(prof.message, "message", status, msg, values, free)
     return msg
 
@@ -383,14 +375,14 @@ def rule_breaks(
         "message": lambda s: messages(s, with_status=True, profile=prof),
     }
     set_values: dict[str, Callable[[st.DrawFn, dict[str, Any]], Any]] = {
-        "required_action": lambda d, o: _required_action(_calls(d, "x")),
+        "required_action": lambda d, o: shapes.required_action(_calls(d, "x")),
         "last_error": lambda d, o: {"code": d(st.sampled_from(
             spec.RUN_ERROR_CODES if o["object"] == spec.OBJECT_TYPES["run"] else spec.STEP_ERROR_CODES)),
             "message": "Something went wrong."},
         "incomplete_details": lambda d, o: {"reason": d(st.sampled_from(
             spec.RUN_INCOMPLETE_REASONS if o["object"] == spec.OBJECT_TYPES["run"]
             else spec.MESSAGE_INCOMPLETE_REASONS))},
-        "usage": lambda d, o: {k: v for k, v in _usage(d).items() if k.endswith("_tokens")},
+        "usage": lambda d, o: _usage(d),
         "expires_at": lambda d, o: o["created_at"] + spec.RUN_DEADLINE_SECONDS,
     }
 

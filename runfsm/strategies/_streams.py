@@ -8,14 +8,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from .. import _wire_shapes as shapes
 from .. import spec
-from ..errors import SpecError
 from ..lifecycle import Lifecycle, Profile, Transition
 from ._common import _BASE_TIME, _draw_ids, _Ids, _resolve
 from ._objects import _message_object, _run_object, _step_details, _step_object
 from ._paths import _draw_walk, _graph
 from ._rules import field_requirement
-from ._values import _FUNCTION_NAMES, _calls, _required_action, _tool_call, _tool_definition
+from ._values import _FUNCTION_NAMES, _calls, _tool_call, _tool_definition
 
 # --- SSE event streams ---------------------------------------------------------------------
 
@@ -43,13 +43,14 @@ def _end_edge(lc: Lifecycle, status: str, run_edge: Transition, previous: str | 
 
 
 class _Stream:
-    """Builds the events of one run along a path of run transitions (LIFECYCLE.md section 6)."""
+    """Builds the events of one run along a path of run transitions, in the order the simulator's
+    (:class:`~runfsm._wire_shapes.EventOrder`) declares (LIFECYCLE.md section 6)."""
 
     def __init__(self, draw: st.DrawFn, prof: Profile, ids: _Ids, created: int, expiry_key: str) -> None:
         self.draw = draw
         self.prof = prof
         self.ids = ids
-        self.names = prof.event_names()
+        self.order = shapes.EventOrder(prof)
         self.events: list[tuple[str, Any]] = []
         self.now = created
         self.created = created
@@ -68,8 +69,8 @@ class _Stream:
 
     # -- plumbing --
 
-    def emit(self, kind: str, what: str, data: Any) -> None:
-        self.events.append((self._name(kind, what), data))
+    def emit(self, name: str, data: Any) -> None:
+        self.events.append((name, data))
 
     def tick(self, clock: bool = False) -> None:
         self.now += self.draw(st.integers(0, 2))
@@ -90,7 +91,7 @@ class _Stream:
         if self.started is None and field_requirement(self.prof.run.field_rules, status, "started_at"):
             self.started = self.now
         values = {
-            "required_action": _required_action(self.calls) if self.calls else None,
+            "required_action": shapes.required_action(self.calls) if self.calls else None,
             "last_error": self.run_error, "incomplete_details": self.run_reason, "usage": self.usage,
             "started_at": self.started, "expires_at": self.deadline,
             "cancelled_at": self.now, "failed_at": self.now, "completed_at": self.now,
@@ -100,8 +101,8 @@ class _Stream:
 
     def step_obj(self, status: str) -> dict[str, Any]:
         assert self.step is not None
-        values = {"last_error": {"code": spec.STEP_ERROR_CODES[0], "message": "Something went wrong."},
-                  "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        values = {"last_error": shapes.error(spec.STEP_ERROR_CODES[0], "Something went wrong."),
+                  "usage": shapes.usage(10, 5),
                   "cancelled_at": self.now, "failed_at": self.now, "completed_at": self.now, "ended_at": self.now}
         return _step_object(self.prof, status, step_id=self.step["id"], ids=self.ids, created_at=self.step["created"],
                             deadline=self.deadline, details=self.step["details"](status), values=values,
@@ -137,30 +138,17 @@ class _Stream:
             return _step_details(step_type, message_id, shown)
 
         self.step = {"id": step_id, "created": self.now, "details": details, "status": self.prof.run_step.initial}
-        self.emit("run_step", "created", self.step_obj(self.prof.run_step.initial))
-        self.emit("run_step", self.prof.run_step.initial, self.step_obj(self.prof.run_step.initial))
+        for name in self.order.step_open:
+            self.emit(name, self.step_obj(self.prof.run_step.initial))
 
     def step_deltas(self, calls: list[dict[str, Any]]) -> None:
         assert self.step is not None
-        obj = spec.OBJECT_TYPES["run_step"] + ".delta"
         for i, c in enumerate(calls):
-            head = {"index": i, "id": c["id"], "type": c["type"], c["type"]: {k: ("" if k == "arguments" else v)
-                                                                            for k, v in c[c["type"]].items()}}
             self.tick()
-            self.events.append((self._name("run_step", "delta"), {"id": self.step["id"], "object": obj, "delta": {
-                "step_details": {"type": spec.STEP_TOOL_CALLS, "tool_calls": [head]}}}))
-            args = c[c["type"]].get("arguments")
-            if args:
-                for piece in self._split(args):
-                    self.events.append((self._name("run_step", "delta"), {"id": self.step["id"], "object": obj, "delta": {
-                        "step_details": {"type": spec.STEP_TOOL_CALLS, "tool_calls": [
-                            {"index": i, "type": c["type"], c["type"]: {"arguments": piece}}]}}}))
-
-    def _name(self, kind: str, what: str) -> str:
-        name = f"{spec.EVENT_PREFIXES[kind]}.{what}"
-        if name not in self.names:
-            raise SpecError(f"event {name!r} is not an event of API {self.prof.version}")
-        return name
+            body = c[c["type"]]
+            grown = body.get("arguments", body.get("input", ""))
+            for part in shapes.call_deltas(i, c, self._split(grown) if grown else ()):
+                self.emit(self.order.step_delta, shapes.step_delta(self.step["id"], spec.STEP_TOOL_CALLS, part))
 
     def _split(self, text: str) -> list[str]:
         n = self.draw(st.integers(1, 3))
@@ -170,7 +158,7 @@ class _Stream:
     def end_step(self, edge: Transition) -> None:
         assert self.step is not None
         self.tick(clock=edge.actor == "clock")
-        self.emit("run_step", edge.dest, self.step_obj(edge.dest))
+        self.emit(self.order.step[edge.dest], self.step_obj(edge.dest))
         self.step = None
 
     def tool_step(self) -> None:
@@ -190,23 +178,17 @@ class _Stream:
         pieces = self.draw(st.lists(st.sampled_from(("Hello", " there", "!", " The answer is", " 42.")),
                                     min_size=1, max_size=4))
         self.msg = {"id": msg_id, "created": self.now, "pieces": pieces, "reason": None}
-        initial = self.prof.message.initial
-        self.emit("message", "created", self.msg_obj(initial))
-        self.emit("message", initial, self.msg_obj(initial))
-        obj = spec.OBJECT_TYPES["message"] + ".delta"
+        for name in self.order.message_open:
+            self.emit(name, self.msg_obj(self.prof.message.initial))
         for i, piece in enumerate(pieces):
-            text: dict[str, Any] = {"value": piece}
-            if i == 0:
-                text["annotations"] = []
             self.tick()
-            self.events.append((self._name("message", "delta"), {"id": msg_id, "object": obj, "delta": {
-                "content": [{"index": 0, "type": "text", "text": text}]}}))
+            self.emit(self.order.message_delta, shapes.message_delta(msg_id, piece, [] if i == 0 else None))
 
     def end_message(self, edge: Transition) -> None:
         assert self.msg is not None
         self.msg["reason"] = spec.MESSAGE_REASON_BY_TRIGGER.get(edge.trigger)
         self.tick(clock=edge.actor == "clock")
-        self.emit("message", edge.dest, self.msg_obj(edge.dest))
+        self.emit(self.order.message[edge.dest], self.msg_obj(edge.dest))
         self.msg = None
 
     # -- the run --
@@ -214,10 +196,9 @@ class _Stream:
     def run_event(self, edge: Transition | None, status: str) -> None:
         if edge is not None:
             self.tick(clock=edge.actor == "clock")
-        self.emit("run", status, self.run(status))
-
-    def done(self) -> None:
-        self.events.append((spec.EVENT_DONE, "[DONE]"))
+        self.emit(self.order.run[status], self.run(status))
+        if status in self.order.stop:  # the stream ends here
+            self.emit(self.order.done, shapes.DONE_DATA)
 
 
 def run_event_streams(
@@ -264,11 +245,9 @@ def run_event_streams(
         s = _Stream(draw, prof, ids, _BASE_TIME + draw(st.integers(0, 10**7)),
                     draw(st.sampled_from(spec.STEP_EXPIRY_KEYS)))
         if thread_created if thread_created is not None else draw(st.booleans()):
-            s.events.append((spec.EVENT_THREAD_CREATED, {
-                "id": ids.thread, "object": "thread", "created_at": s.created, "metadata": {},
-                "tool_resources": {}}))
-        s.emit("run", "created", s.run(lc.initial))
-        s.run_event(None, lc.initial)
+            s.emit(s.order.thread_created, shapes.thread_object(ids.thread, s.created, {}, {}))
+        for name in s.order.run_open:
+            s.emit(name, s.run(lc.initial))
         previous: str | None = None
         for i, edge in enumerate(path):
             if edge.source in lc.paused and edge.trigger not in resume:
@@ -310,8 +289,6 @@ def run_event_streams(
                 s.tick()
                 s.started = s.now
             s.run_event(edge, edge.dest)
-            if edge.dest in lc.paused or edge.dest in lc.terminal:
-                s.done()
             previous = edge.trigger
         return s.events
 

@@ -1,15 +1,15 @@
-"""Value domains: the wire fragments that fill generated objects (usage, tool calls and tool
-definitions, required actions, text content).
+"""Value domains: the values drawn to fill generated objects (token counts, function calls, tool
+definitions), built into wire fragments by :mod:`runfsm._wire_shapes`, the simulator's builders.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import strategies as st
 
+from .. import _wire_shapes as shapes
 from .. import spec
 from ..errors import SpecError
 
@@ -17,34 +17,22 @@ from ..errors import SpecError
 
 
 def _usage(draw: st.DrawFn) -> dict[str, Any]:
-    prompt = draw(st.integers(0, 5000))
-    completion = draw(st.integers(0, 2000))
-    usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                             "total_tokens": prompt + completion}
-    if draw(st.booleans()):  # recorded traffic carries detail keys too
-        usage["prompt_token_details"] = {"cached_tokens": 0}
-        usage["completion_tokens_details"] = {"reasoning_tokens": 0}
-    return usage
+    return shapes.usage(draw(st.integers(0, 5000)), draw(st.integers(0, 2000)))
 
 
 _FUNCTION_NAMES = ("get_weather", "lookup_order", "add_numbers")
 
 
-def _function_call(call_id: str, name: str, arguments: str, output: str | None, with_output: bool) -> dict[str, Any]:
-    fn: dict[str, Any] = {"name": name, "arguments": arguments}
-    if with_output:
-        fn["output"] = output
-    return {"id": call_id, "type": spec.PAUSING_TOOL_CALL_TYPE, "function": fn}
-
-
 def _tool_call(kind: str, call_id: str, *, name: str = "", arguments: str = "{}", output: str | None = None) -> dict[str, Any]:
     """One entry of a ``tool_calls`` step, shaped as on the wire for each tool type."""
     if kind == spec.PAUSING_TOOL_CALL_TYPE:
-        return _function_call(call_id, name, arguments, output, with_output=True)
-    body: dict[str, Any] = {"input": "print(1 + 1)", "outputs": []} if kind == "code_interpreter" else {}
-    if kind not in ("code_interpreter", "file_search", "retrieval"):
-        raise SpecError(f"no wire shape known for tool call type {kind!r}")
-    return {"id": call_id, "type": kind, kind: body}
+        return shapes.function_call(call_id, name, arguments, output)
+    if kind == "code_interpreter":
+        return shapes.interpreter_call(call_id, kind, "print(1 + 1)", [])
+    if kind in ("file_search", "retrieval"):  # v1's retrieval calls showed no details
+        details = shapes.search_details(shapes.DEFAULT_RANKER, 0.0, []) if kind == "file_search" else {}
+        return shapes.search_call(call_id, kind, details)
+    raise SpecError(f"no wire shape known for tool call type {kind!r} ")
 
 
 def _tool_definition(kind: str, name: str = _FUNCTION_NAMES[0]) -> dict[str, Any]:
@@ -67,14 +55,5 @@ def _calls(draw: st.DrawFn, prefix: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def _required_action(calls: Sequence[tuple[str, str, str]]) -> dict[str, Any]:
-    return {
-        "type": spec.REQUIRED_ACTION_TYPE,
-        spec.REQUIRED_ACTION_TYPE: {
-            "tool_calls": [_function_call(c, n, a, None, with_output=False) for c, n, a in calls]
-        },
-    }
-
-
 def _text_content(text: str) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": {"value": text, "annotations": []}}] if text else []
+    return shapes.text_content(text, []) if text else []
