@@ -693,7 +693,7 @@ class Simulator:
         return script
 
     def _check_script_tools(self, run: Run) -> None:
-        """Catch a sequence script that uses a tool the run does not have, before the run exists."""
+        """Catch a sequence script that uses a tool the run does not have, or an end it has no edge for, before the run exists."""
         if not isinstance(run.script, tuple):
             return
         tools = [t for t in run.tools if isinstance(t, dict)]
@@ -702,6 +702,9 @@ class Simulator:
                  if t.get("type") == spec.PAUSING_TOOL_CALL_TYPE and isinstance(t.get("function"), dict)}
         tool_type = self._wire.tool_type
         for i, action in enumerate(cast("tuple[Action, ...]", run.script)):
+            ending = self._engine.end_problem(action)
+            if ending:
+                raise ScriptError(f"script action {i}: {ending}")
             a = step_action(action)
             problem = None
             if pauses(a):  # functions are checked by name

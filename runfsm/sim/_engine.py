@@ -246,6 +246,14 @@ class Engine:
             run.cursor += 1
         return action
 
+    def end_problem(self, action: Action) -> str | None:
+        """Why ``action`` cannot end a run of this version (an end with no handler or no edge), or None."""
+        if not action.ENDS or (action.ENDS in self._enders and action.ENDS in self.run_lc.triggers):
+            return None
+        legal = ", ".join(t for t in self._enders if t in self.run_lc.triggers)
+        return (f"API {self.version} cannot end a run by {action.ENDS!r} ({type(action).__name__}); "
+                f"a script ends it by {legal}")
+
     def check_queue_fault(self, run: Run, action: Action | None) -> None:
         """Raise now (before any change) if the queued run's next action needs an edge this mode refuses."""
         if action is not None and action.in_queue and action.ENDS:
@@ -367,10 +375,9 @@ class Engine:
                 f"{run.status!r}; put queue actions first, or right after a CallFunctions"
             )
         if action.ENDS:
-            if action.ENDS not in self._enders or action.ENDS not in self.run_lc.triggers:
-                legal = ", ".join(t for t in self._enders if t in self.run_lc.triggers)
-                raise ScriptError(f"run {run.id}: API {self.version} cannot end a run by {action.ENDS!r} "
-                                  f"({type(action).__name__}); a script ends it by {legal}")
+            problem = self.end_problem(action)
+            if problem:
+                raise ScriptError(f"run {run.id}: {problem}")
             if action.during is not None:
                 self._begin(run, action.during)
             self._after(run, action.duration, self._on_end, action)

@@ -108,14 +108,26 @@ class Wire:
         err = r.last_error
         opts = r.options
         return shapes.run_object(
-            id=r.id, created_at=r.created_at, assistant_id=r.assistant_id, thread_id=r.thread.id, status=status,
-            started_at=r.started_at, expires_at=r.expires_at if status in self.deadline_shown else None,
-            cancelled_at=r.cancelled_at, failed_at=r.failed_at, completed_at=r.completed_at,
-            required_action=required, last_error=shapes.error(*err) if err else None, model=r.model,
-            instructions=r.instructions, tools=r.tools, tool_resources=r.tool_resources, metadata=r.metadata,
-            incomplete_details={"reason": r.incomplete_reason} if r.incomplete_reason else None,
-            usage=None if status in self.run_active else usage_dict(r.prompt_tokens, r.completion_tokens),
-            options=self.option_defaults if opts is None else opts if self.all_options
+            r.id,
+            r.created_at,
+            r.assistant_id,
+            r.thread.id,
+            status,
+            r.started_at,
+            r.expires_at if status in self.deadline_shown else None,
+            r.cancelled_at,
+            r.failed_at,
+            r.completed_at,
+            required,
+            shapes.error(*err) if err else None,
+            r.model,
+            r.instructions,
+            r.tools,
+            r.tool_resources,
+            r.metadata,
+            {"reason": r.incomplete_reason} if r.incomplete_reason else None,
+            None if status in self.run_active else usage_dict(r.prompt_tokens, r.completion_tokens),
+            self.option_defaults if opts is None else opts if self.all_options
             else {k: opts[k] for k in self.option_defaults},
         )
 
@@ -173,12 +185,20 @@ class Wire:
         calls = [] if fresh or msg is not None else self.tool_calls(s, r.include_content if streamed else include)
         err = s.last_error
         return shapes.step_object(
-            id=s.id, created_at=s.created_at, run_id=r.id, assistant_id=r.assistant_id, thread_id=r.thread.id,
-            type=s.type, status=s.status, cancelled_at=s.cancelled_at, completed_at=s.completed_at,
-            expires_at=None if s.status == self.step_completed and not streamed else r.expires_at,
-            failed_at=s.failed_at, last_error=shapes.error(*err) if err else None,
-            step_details=shapes.step_details(s.type, msg.id if msg is not None else "", calls),
-            usage=usage_dict(*s.usage) if s.usage else None,
+            s.id,
+            s.created_at,
+            r.id,
+            r.assistant_id,
+            r.thread.id,
+            s.type,
+            s.status,
+            s.cancelled_at,
+            s.completed_at,
+            None if s.status == self.step_completed and not streamed else r.expires_at,
+            s.failed_at,
+            shapes.error(*err) if err else None,
+            shapes.step_details(s.type, msg.id if msg is not None else "", calls),
+            usage_dict(*s.usage) if s.usage else None,
         )
 
     # -- messages -------------------------------------------------------------------
@@ -217,9 +237,15 @@ class Wire:
     def message(self, m: Message, now: float, *, streamed: bool = False, fresh: bool = False) -> Json:
         """A message; ``streamed`` adds the status keys of stream events, ``fresh`` renders no content yet."""
         return shapes.message_object(
-            id=m.id, created_at=m.created_at, assistant_id=m.assistant_id, thread_id=m.thread.id,
-            run_id=m.run.id if m.run is not None else None, role=m.role,
-            content=[] if fresh else self.content(m, now), attachments=list(m.attachments), metadata=m.metadata,
+            m.id,
+            m.created_at,
+            m.assistant_id,
+            m.thread.id,
+            m.run.id if m.run is not None else None,
+            m.role,
+            [] if fresh else self.content(m, now),
+            list(m.attachments),
+            m.metadata,
             streamed=(m.status, {"reason": m.incomplete_reason} if m.incomplete_reason else None, m.incomplete_at,
                       m.completed_at) if streamed else None,
         )

@@ -23,7 +23,7 @@ from ._checks import ObjectChecks
 from ._findings import ERROR, WARNING, Finding, InputError, Report
 from ._moves import MoveRules, immutables
 from ._reader import coerce
-from ._state import Seen, Where
+from ._state import Seen, Where, new_where
 from ._tracker import stream_key
 
 __all__ = ["LifecycleTracker", "validate_objects"]
@@ -82,7 +82,7 @@ class LifecycleTracker(MoveRules):
         """Check one record (``check(where, *args)``); an input error in it becomes its finding."""
         new: list[Finding] = []
         self._new = new
-        where = Where(source, line, self._count)
+        where = new_where(Where, (source, line, self._count))
         self._count += 1
         try:
             check(where, *args)
@@ -139,7 +139,13 @@ class LifecycleTracker(MoveRules):
         fixed = self._immutable.get(kind)
         if fixed:
             fields = state.fixed
-            self._new += immutables(fixed, kind, lc.label, oid, fields.get, fields.__setitem__, value, where)
+            if fields:
+                self._new += immutables(fixed, kind, lc.label, oid, fields.get, fields.__setitem__, value, where)
+            else:  # a first snapshot: nothing to compare yet, keep what it shows
+                for field in fixed:
+                    v = value.get(field)
+                    if v is not None:
+                        fields[field] = v
         old = state.status
         self._move(lc, kind, state, status, local, False, stream if event is not None else None, where)
         if state.status != old or not state.history:

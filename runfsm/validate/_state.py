@@ -30,6 +30,9 @@ class Where(NamedTuple):
         return Finding(code, severity, message, oid, kind, self.source, self.line, self.idx, rule)
 
 
+new_where = tuple.__new__
+"""``new_where(Where, (source, line, idx))`` is ``Where(source, line, idx)`` at half the cost, for hot paths."""
+
 NEVER = -2
 """An index no observation has (the default of every "last seen at" field)."""
 THREAD_RECENT = 8

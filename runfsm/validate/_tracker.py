@@ -73,7 +73,7 @@ from ._findings import ERROR, WARNING, Finding, InputError, Report
 from ._moves import MoveRules, immutables
 from ._reader import Bad, Event, Item, Record, coerce, read_bytes
 from ._rules import RuleBook, Rules
-from ._state import NEVER, ObjState, RunState, StreamState, ThreadState, Where
+from ._state import NEVER, ObjState, RunState, StreamState, ThreadState, Where, new_where
 from ._streams import CREATED, Streams, ev, str_or_none
 
 __all__ = ["LISTED_PER_FILE", "Tracker", "input_only", "stream_key", "unlisted"]
@@ -111,7 +111,6 @@ def stream_key(stream: object) -> object:
 _KIND_OF_OBJECT = {v: k for k, v in spec.OBJECT_TYPES.items()}
 _LIST = "list"
 _RUN_OBJECT = spec.OBJECT_TYPES["run"]
-_where = tuple.__new__  # Where(...) at half the cost, on the hot path
 
 
 class Tracker(MoveRules):
@@ -229,7 +228,7 @@ class Tracker(MoveRules):
         self._new = new
         idx = self._count
         self._count = idx + 1
-        where = _where(Where, (source, line, idx))
+        where = new_where(Where, (source, line, idx))
         if obj.__class__ is dict and obj.get(OBJECT) == _RUN_OBJECT:
             try:  # the hot path: one polled run
                 self._run(obj, where, idx - 1 if after is None else after, None, None)
@@ -351,7 +350,7 @@ class Tracker(MoveRules):
         self._new = new
         idx = self._count
         self._count = idx + 1
-        where = _where(Where, (source, line, idx))
+        where = new_where(Where, (source, line, idx))
         try:
             self._run(d, where, idx - 1, None, None, True)
         except Exception as exc:

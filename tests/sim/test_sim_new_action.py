@@ -8,7 +8,7 @@ from typing import ClassVar
 import pytest
 
 from runfsm import spec
-from runfsm.sim import ScriptError, SimConfig, Simulator
+from runfsm.sim import FilterContent, ScriptError, SimConfig, Simulator
 from runfsm.sim._script import Say, ScriptAction
 
 
@@ -78,9 +78,33 @@ def test_a_queue_action_out_of_place_is_named() -> None:
         _run([Say("hi"), Hold(1)])
 
 
-def test_an_end_no_run_has_is_refused_with_what_is_legal() -> None:
-    sim, run = _run([Vanish()])
-    with pytest.raises(ScriptError, match=r"cannot end a run by 'vanish' \(Vanish\); a script ends it by fail, "
-                                          r"run_out_of_tokens, expire"):
+LEGAL_ENDS = r"cannot end a run by 'vanish' \(Vanish\); a script ends it by fail, run_out_of_tokens, expire"
+
+
+@pytest.mark.parametrize("script", [[Vanish()], [Say("hi"), Say("again"), Vanish()]])
+def test_an_end_no_run_has_is_refused_before_the_run_exists(script: list[ScriptAction]) -> None:
+    sim = Simulator(script=script)
+    asst = sim.create_assistant(model="gpt-4o")
+    thread = sim.create_thread(messages=[{"role": "user", "content": "Hi"}])
+    before = sim.list_messages(thread["id"])["data"]
+    with pytest.raises(ScriptError, match=r"script action \d: API v2 " + LEGAL_ENDS + "$"):
+        sim.create_run(thread["id"], assistant_id=asst["id"])
+    assert sim.list_messages(thread["id"])["data"] == before
+    assert sim.list_runs(thread["id"])["data"] == []
+
+
+def test_an_end_no_run_has_from_a_callable_script_fails_the_run_when_reached() -> None:
+    sim, run = _run(lambda ctx: Vanish())
+    with pytest.raises(ScriptError, match=LEGAL_ENDS):
         sim.advance(1)
     assert sim.retrieve_run(run["thread_id"], run["id"])["status"] == "failed"  # type: ignore[arg-type]
+
+
+def test_a_responses_only_action_in_an_assistants_script_is_refused_before_the_run_exists() -> None:
+    sim = Simulator(script=[Say("hi"), FilterContent(duration=1)])
+    asst = sim.create_assistant(model="gpt-4o")
+    thread = sim.create_thread()
+    with pytest.raises(ScriptError, match=r"script action 1: API v2 cannot end a run by 'filter_content' "
+                                          r"\(FilterContent\)"):
+        sim.create_run(thread["id"], assistant_id=asst["id"])
+    assert sim.list_runs(thread["id"])["data"] == []

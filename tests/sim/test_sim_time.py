@@ -295,9 +295,10 @@ def test_a_callable_script_returning_garbage_is_named() -> None:
 
 def test_api_v1_has_no_incomplete_runs() -> None:
     sim, asst, thread = setup([RunOutOfTokens()], version="v1")
-    sim.create_run(thread, assistant_id=asst)
-    with pytest.raises(ScriptError, match="v1"):
-        sim.advance(5)
+    with pytest.raises(ScriptError, match=r"API v1 cannot end a run by 'run_out_of_tokens' \(RunOutOfTokens\); "
+                                          r"a script ends it by fail, expire$"):
+        sim.create_run(thread, assistant_id=asst)
+    assert sim.list_runs(thread)["data"] == []
 
 
 def test_a_queue_fault_after_function_calls_is_checked_at_submit() -> None:
