@@ -9,119 +9,18 @@ single lookup.
 
 from __future__ import annotations
 
-import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from . import spec
+from ._dates import ALL_DATES, Period, _boundaries, _holds, _periods_of, as_of_day, day_seconds, parse_held
+from ._protocol_types import type_problems
 from .errors import IllegalTransition, SpecError, UnknownStatus
 
 __all__ = ["Lifecycle", "Period", "Profile", "Transition", "as_of_day", "compile_protocol", "periods", "profile",
            "profile_at"]
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-# Calendar arithmetic by hand: importing datetime would cost a third of ``import runfsm``.
-def _days_from_civil(y: int, m: int, d: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date."""
-    y -= m <= 2
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _civil_from_days(z: int) -> str:
-    """The ISO day ``z`` days after 1970-01-01."""
-    z += 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    y = yoe + era * 400 + (m <= 2)
-    return f"{y:04d}-{m:02d}-{d:02d}"
-
-
-class Period(NamedTuple):
-    """The days ``[start, end)`` (UTC, ISO dates) over which one set of rules held; ``None`` is open."""
-
-    start: str | None
-    end: str | None
-
-    @property
-    def label(self) -> str:
-        """``"2024-04-29 to 2024-06-03"``, ``"before 2024-04-29"``, ``"from 2024-06-03"`` or ``"all dates"``."""
-        if self.start is None:
-            return f"before {self.end}" if self.end is not None else "all dates"
-        return f"from {self.start}" if self.end is None else f"{self.start} to {self.end}"
-
-    @property
-    def start_seconds(self) -> float:
-        """The start as Unix seconds (minus infinity when open)."""
-        return float("-inf") if self.start is None else day_seconds(self.start)
-
-
-ALL_DATES = Period(None, None)
-
-
-def day_seconds(day: str) -> int:
-    """Unix seconds at 00:00 UTC of the ISO ``day``."""
-    return _days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * 86400
-
-
-def parse_held(held: str, versions: Sequence[str] = spec.VERSIONS) -> tuple[str | None, str | None, str | None]:
-    """``"[version: ]START..END"`` -> (version it restricts or None, start or None, end or None).
-
-    Raises :class:`ValueError` naming what is wrong."""
-    version: str | None = None
-    text = held.strip()
-    if not text:
-        return None, None, None
-    if ":" in text:
-        version, _, text = (part.strip() for part in text.partition(":"))
-        if version not in versions:
-            raise ValueError(f"names unknown version {version!r} (known: {', '.join(versions)})")
-    start, dots, end = text.partition("..")
-    if not dots:
-        raise ValueError("is not START..END (either side may be empty)")
-    for day in (start, end):
-        if day and (not _DAY.fullmatch(day) or not _valid_day(day)):
-            raise ValueError(f"has {day!r}, not a YYYY-MM-DD date")
-    if start and end and start >= end:
-        raise ValueError(f"ends ({end}) before it starts ({start})")
-    if not start and not end:
-        raise ValueError("is open on both sides: leave it empty instead")
-    return version, start or None, end or None
-
-
-def _valid_day(day: str) -> bool:
-    try:
-        y, m, d = int(day[:4]), int(day[5:7]), int(day[8:10])
-        if not (y >= 1 and 1 <= m <= 12 and 1 <= d <= 31) or _civil_from_days(_days_from_civil(y, m, d)) != day:
-            raise ValueError(day)
-    except ValueError:
-        return False
-    return True
-
-
-def _holds(since: str, held: str, version: str, period: Period, versions: Sequence[str] = spec.VERSIONS) -> bool:
-    """Is a row (introduced in ``since``, held over ``held``) in force in ``version`` over ``period``?"""
-    if versions.index(since) > versions.index(version):
-        return False
-    if not held:
-        return True
-    only, start, end = parse_held(held, versions)
-    if only is not None and only != version:
-        return True
-    return ((start is None or (period.start is not None and period.start >= start))
-            and (end is None or (period.end is not None and period.end <= end)))
 
 
 def held_in(row: spec.StatusRow | spec.TransitionRow | spec.FieldRule, lc: Lifecycle) -> bool:
@@ -129,22 +28,6 @@ def held_in(row: spec.StatusRow | spec.TransitionRow | spec.FieldRule, lc: Lifec
     return _holds(getattr(row, "since", lc.versions[0]), row.held, lc.version, lc.period, lc.versions)
 
 
-def _boundaries(helds: Iterable[str], version: str, versions: Sequence[str] = spec.VERSIONS) -> list[str]:
-    days: set[str] = set()
-    for held in helds:
-        if held:
-            only, start, end = parse_held(held, versions)
-            if only is None or only == version:
-                days.update(d for d in (start, end) if d is not None)
-    return sorted(days)
-
-
-def _periods_of(days: Sequence[str]) -> list[Period]:
-    edges: list[str | None] = [None, *days, None]
-    return [Period(a, b) for a, b in itertools.pairwise(edges)]
-
-
-# NamedTuples, not dataclasses: importing dataclasses (and inspect) would double
 # the cost of ``import runfsm``.
 class Transition(NamedTuple):
     """One legal status change: ``trigger`` moves ``source`` to ``dest``."""
@@ -695,27 +578,6 @@ def periods(version: str | None = None, protocol: spec.Protocol = spec.PROTOCOL)
     return tuple(_compiled(protocol, version, p) for p in _spans(protocol, version))
 
 
-def as_of_day(value: object) -> str:
-    """An ISO day from ``"2024-04-27"``, a :class:`datetime.date` or datetime, or Unix seconds.
-
-    Raises :class:`ValueError` naming what it cannot read."""
-    if type(value).__module__ == "datetime":  # the caller has imported datetime already
-        import datetime as dt
-
-        if isinstance(value, dt.datetime):
-            return (value if value.tzinfo is None else value.astimezone(dt.timezone.utc)).date().isoformat()
-        if isinstance(value, dt.date):
-            return value.isoformat()
-    if isinstance(value, str) and _DAY.fullmatch(value.strip()) and _valid_day(value.strip()):
-        return value.strip()
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 2**53:
-        day = _civil_from_days(int(value // 86400))
-        if len(day) == 10 and day[0] != "-" and day[:4] != "0000":  # years 1 to 9999, as days are written
-            return day
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    raise ValueError(f"as_of takes a day as YYYY-MM-DD, a date or Unix seconds, not {shown}")
-
-
 class _Timeline:
     """One version's periods, ready for a lookup per object: start seconds, first day, profiles made lazily."""
 
@@ -775,66 +637,9 @@ def compile_protocol(protocol: spec.Protocol, version: str | None = None, as_of:
         raise SpecError(f"compile_protocol takes a runfsm.spec.Protocol, not {type(protocol).__name__}")
     cache = _cache_of(protocol)
     if "checked types" not in cache:
-        problems = _type_problems(protocol)
+        problems = type_problems(protocol)
         if problems:
             raise SpecError(f"protocol {protocol.name!r}: " + "; ".join(problems[:10])
                             + (f"; and {len(problems) - 10} more" if len(problems) > 10 else ""))
         cache["checked types"] = True
     return profile(version, as_of, protocol)
-
-
-# What each row field must hold, read from the row types' own annotations (the single declaration).
-_FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
-    "str": lambda v: isinstance(v, str),
-    "bool": lambda v: isinstance(v, bool),
-    "tuple[str, ...]": lambda v: isinstance(v, tuple) and all(isinstance(x, str) for x in v),
-}
-
-
-def _row_problems(row: object, cls: type, where: str) -> list[str]:
-    if not isinstance(row, cls):
-        return [f"{where} is a {type(row).__name__}, not a {cls.__name__}"]
-    out = []
-    for name, declared in cls.__annotations__.items():
-        annotation = str(getattr(declared, "__forward_arg__", declared))  # NamedTuple keeps them as ForwardRef
-        check = _FIELD_CHECKS.get(annotation)
-        if check is not None and not check(getattr(row, name)):
-            out.append(f"{where}: {name} must be {annotation}, not {getattr(row, name)!r}"[:200])
-    return out
-
-
-def _type_problems(protocol: spec.Protocol) -> list[str]:
-    """Every value of a protocol of the wrong type, said before any of them is used."""
-    p = protocol
-    out = _row_problems(p, spec.Protocol, "the protocol")
-    if not isinstance(p.versions, tuple) or not p.versions or not all(isinstance(v, str) for v in p.versions):
-        out.append(f"versions must be a non-empty tuple of names, not {p.versions!r}")
-        return out
-    if not isinstance(p.objects, tuple) or not p.objects:
-        out.append("it declares no objects")
-        return out
-    for item in p.first_day if isinstance(p.first_day, tuple) else (p.first_day,):
-        if not (isinstance(item, tuple) and len(item) == 2 and item[0] in p.versions and isinstance(item[1], str)
-                and _DAY.fullmatch(item[1]) and _valid_day(item[1])):
-            out.append(f"first_day holds (version, YYYY-MM-DD) pairs of known versions, not {item!r}")
-    kinds = [getattr(o, "kind", None) for o in p.objects]
-    out += [f"object kind {k!r} is declared twice" for k in sorted({k for k in kinds if kinds.count(k) > 1}, key=str)]
-    for i, o in enumerate(p.objects):
-        out += _row_problems(o, spec.ObjectSpec, f"object {i}")
-        if not isinstance(o, spec.ObjectSpec):
-            continue
-        for table, cls in ((o.statuses, spec.StatusRow), (o.transitions, spec.TransitionRow),
-                           (o.field_rules, spec.FieldRule)):
-            if not isinstance(table, tuple):
-                out.append(f"{o.kind}: a table must be a tuple of {cls.__name__}, not {type(table).__name__}")
-                continue
-            for j, row in enumerate(table):
-                out += _row_problems(row, cls, f"{o.kind} {cls.__name__} {j}")
-    for extra, row_cls in ((p.refusals, spec.RefusalRow), (p.event_aliases, spec.EventAlias)):
-        for j, row in enumerate(extra if isinstance(extra, tuple) else (extra,)):
-            out += _row_problems(row, row_cls, f"{row_cls.__name__} {j}")
-    for pair in p.tool_call_types if isinstance(p.tool_call_types, tuple) else (p.tool_call_types,):
-        if not (isinstance(pair, tuple) and len(pair) == 2 and pair[0] in p.versions
-                and _FIELD_CHECKS["tuple[str, ...]"](pair[1])):
-            out.append(f"tool_call_types holds (version, tuple of names) pairs, not {pair!r}")
-    return out
