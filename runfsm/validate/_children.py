@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import spec
-from ._checks import CREATED_AT, KIND_LABEL, OBJECT, STATUS, Problem, function_calls
+from ._checks import CREATED_AT, KIND_LABEL, OBJECT, STATUS, function_calls
 from ._findings import ERROR, INFO, Finding, InputError
 from ._moves import MoveRules
 from ._rules import Rules
@@ -56,10 +56,6 @@ class Children(MoveRules):
               rule: str | None = None) -> None:
         self.emit(code, severity, message, oid, kind, where, rule)
 
-    def _problems(self, problems: list[Problem], oid: str, kind: str, where: Where) -> None:
-        for p in problems:
-            self.add(where.finding(p.code, p.severity, p.message, oid, kind, p.rule))
-
     def _read(
         self, kind: str, d: dict[str, Any], where: Where,
         st: StreamState | None, part: str | None,
@@ -75,7 +71,8 @@ class Children(MoveRules):
                 self.streams.named_gap(st, kind, part, where.idx)
             return None
         if problems:
-            self._problems(problems, oid, kind, where)
+            for f in where.findings(problems, oid, kind):
+                self.add(f)
         return oid, status
 
     def step(

@@ -116,8 +116,8 @@ class LifecycleTracker(MoveRules):
         checks = self._checks[kind]
         lc = checks.lifecycle
         oid, status, problems = checks.inspect(value, source, line, keys=False)
-        for p in problems:
-            self._new.append(where.finding(p.code, p.severity, p.message, oid, kind, p.rule))
+        if problems:
+            self._new += where.findings(problems, oid, kind)
         if status is None or status not in lc.statuses:
             return
         local: str | None = None

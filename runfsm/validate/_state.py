@@ -9,8 +9,10 @@ made once when it is read and carried by every check and finding of it.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from ._checks import Problem
 from ._findings import Finding
 
 __all__ = ["DONE", "FRESH", "NEVER", "OPEN", "THREAD_RECENT", "LocalState", "ObjState", "RunState", "Seen",
@@ -28,6 +30,11 @@ class Where(NamedTuple):
                 rule: str | None = None) -> Finding:
         """A finding about this record."""
         return Finding(code, severity, message, oid, kind, self.source, self.line, self.idx, rule)
+
+    def findings(self, problems: Iterable[Problem], oid: str | None, kind: str | None) -> list[Finding]:
+        """The findings about this record of the problems an object's own checks found in it."""
+        source, line, idx = self
+        return [Finding(p.code, p.severity, p.message, oid, kind, source, line, idx, p.rule) for p in problems]
 
 
 new_where = tuple.__new__

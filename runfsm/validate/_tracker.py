@@ -63,7 +63,6 @@ from ._checks import (
     STARTED_AT,
     STATUS,
     THREAD_ID,
-    Problem,
     required_call_ids,
     short,
     type_name,
@@ -498,11 +497,6 @@ class Tracker(MoveRules):
               rule: str | None = None) -> None:
         self._new.append(Finding(code, severity, message, oid, kind, where.source, where.line, where.idx, rule))
 
-    def _problems(self, problems: list[Problem], oid: str, kind: str, where: Where) -> None:
-        for p in problems:
-            self._new.append(Finding(p.code, p.severity, p.message, oid, kind, where.source, where.line, where.idx,
-                                     p.rule))
-
     def _event(self, name: str | None, data: object, where: Where, key: object, after: int | None,
                flagged: bool) -> None:
         """One stream event, to the streams."""
@@ -581,7 +575,7 @@ class Tracker(MoveRules):
         if same and state is not None and state.snapshot is d:
             # the very same line again (a poll loop): its own checks gave these problems last time
             if state.problems:
-                self._problems(list(state.problems), state.id, "run", where)
+                self._new += where.findings(state.problems, state.id, "run")
             self._run_state(state, d, state.id, d[STATUS], where, after, st, part)
             return
         try:
@@ -592,7 +586,7 @@ class Tracker(MoveRules):
                 self._streams.named_gap(st, "run", part, where.idx)
             return
         if problems:
-            self._problems(problems, oid, "run", where)
+            self._new += where.findings(problems, oid, "run")
         lc = self._run_lc
         if status not in lc.statuses:
             if status is not None:
