@@ -17,7 +17,8 @@ from ._checks import CREATED_AT, KIND_LABEL, OBJECT, STATUS, function_calls
 from ._findings import ERROR, INFO, Finding, InputError
 from ._moves import MoveRules
 from ._rules import Rules
-from ._state import ObjState, RunState, StreamState, Where
+from ._runs import RunState
+from ._state import ObjState, StreamState, Where
 from ._streams import CREATED, Emit, Streams
 
 __all__ = ["Children"]

@@ -37,6 +37,7 @@ from ._findings import Finding, Report
 from ._mixed import MixedTracker
 from ._reader import Bad, Event, Record
 from ._records import MAX_RECORD, read_file
+from ._runs import Share
 from ._state import NEVER
 from ._tracker import LISTED_PER_FILE, Tracker, input_only, stream_key, unlisted
 
@@ -213,7 +214,7 @@ class _Worker:
 
     def __init__(self, strict: bool, version: str, as_of: str | None) -> None:
         self.tracker = tracker = MixedTracker(strict, version, as_of=as_of)
-        tracker._from_files = True
+        tracker.sources_are_files()
         self.tagged: list[tuple[int, int, Finding]] = []
 
     def run(self, step: int, op: tuple[Any, ...]) -> None:
@@ -250,12 +251,12 @@ class _Worker:
 
     def result(self) -> _Share:
         tracker = self.tracker
-        runs = [(s.first_idx, rid, list(s.history), list(s.moves)) for rid, s in tracker._runs.items()]
+        runs, unknown, periods = tracker.share()
         other = tracker.responses_report()
         if other is not None:  # after every run, in the order first seen, as one process reports them
             runs += [(sys.maxsize, key, history, other.transitions.get(key, []))
                      for key, history in other.histories.items()]
-        return self.tagged, runs, tracker._unknown, tracker._period_runs
+        return self.tagged, runs, unknown, periods
 
 
 def _share(paths: Sequence[str], jobs: int, me: int, strict: bool, version: str, allow_empty: bool,
@@ -357,17 +358,8 @@ def merge(results: Sequence[_Share], *, strict: bool, version: str, as_of: str |
         unknown.update(worker_unknown)
     tagged.sort(key=lambda t: (t[0], t[1]))
     runs.sort(key=lambda r: r[0])
-    report = Report.build(
-        [f for _, _, f in tagged],
-        {rid: h for _, rid, h, _ in runs},
-        {rid: m for _, rid, _, m in runs},
-        strict=strict,
-        version=version,
-    )
-    report.unknown_statuses = unknown
-    report.add_periods(periods)
-    report.as_of = as_of
-    return report
+    return Share(runs, unknown, periods).report([f for _, _, f in tagged], strict=strict, version=version,
+                                                as_of=as_of)
 
 
 if __name__ == "__main__":

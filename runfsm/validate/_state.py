@@ -1,22 +1,21 @@
-"""The tracker's memory: what it keeps per run, step, message, stream and thread.
+"""The tracker's memory: what it keeps per step, message and stream, and of any protocol's objects.
 
 Everything here is a plain slotted record; the rules that read and update them
-live in :mod:`runfsm.validate._tracker`, :mod:`runfsm.validate._children` and
-:mod:`runfsm.validate._streams`.  :class:`Where` is the location of one record,
+live in :mod:`runfsm.validate._children`, :mod:`runfsm.validate._streams` and
+:mod:`runfsm.validate._generic` (a run's state and a thread's are in
+:mod:`runfsm.validate._runs`).  :class:`Where` is the location of one record,
 made once when it is read and carried by every check and finding of it.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ._checks import Problem
 from ._findings import Finding
 
-__all__ = ["DONE", "FRESH", "NEVER", "OPEN", "THREAD_RECENT", "LocalState", "ObjState", "RunState", "Seen",
-           "StreamState", "ThreadState", "Where"]
+__all__ = ["DONE", "FRESH", "NEVER", "OPEN", "LocalState", "ObjState", "Seen", "StreamState", "Where"]
 
 
 class Where(NamedTuple):
@@ -42,63 +41,8 @@ new_where = tuple.__new__
 
 NEVER = -2
 """An index no observation has (the default of every "last seen at" field)."""
-THREAD_RECENT = 8
-"""How many recently seen runs of a thread the thread-lock check compares."""
 FRESH, OPEN, DONE = 0, 1, 2
 """Stream states: never used, between its first event and 'done', after 'done'."""
-
-
-class RunState:
-    """One run: identity, last status (and where it came from), history, thread-lock evidence."""
-
-    __slots__ = (
-        "active_after",
-        "active_idx",
-        "assistant_id",
-        "channel",
-        "created_at",
-        "end_stamp",
-        "first_idx",
-        "history",
-        "id",
-        "last_idx",
-        "line",
-        "moves",
-        "problems",
-        "required_ids",
-        "rules",
-        "snapshot",
-        "source",
-        "started_at",
-        "status",
-        "terminal_idx",
-        "thread",
-        "thread_id",
-    )
-
-    def __init__(self, oid: str, idx: int, limit: int) -> None:
-        self.id = oid
-        self.thread_id: Any = None
-        self.assistant_id: Any = None
-        self.created_at: Any = None
-        self.status: str | None = None
-        self.last_idx = NEVER
-        self.channel: object = None
-        self.started_at: int | None = None
-        self.history: deque[str] = deque(maxlen=limit)
-        self.moves: deque[tuple[str, str, bool]] = deque(maxlen=limit)
-        self.first_idx = idx
-        self.active_idx = NEVER
-        self.active_after = NEVER
-        self.end_stamp: int | None = None
-        self.terminal_idx = NEVER
-        self.required_ids: frozenset[str] = frozenset()
-        self.thread: ThreadState | None = None
-        self.source: str | None = None  # where the run was first seen (to name both places of a reused id)
-        self.line: int | None = None
-        self.snapshot: object = None  # the last snapshot read from a file, while the run is active
-        self.problems: tuple[Any, ...] = ()  # what its own checks found in that snapshot
-        self.rules: Any = None  # the rules of the period it was created in
 
 
 class ObjState:
@@ -160,35 +104,6 @@ class StreamState:
         self.gaps: set[str] = set()
         self.steps: dict[str, LocalState] = {}
         self.messages: dict[str, LocalState] = {}
-
-
-class ThreadState:
-    """One thread: its recently seen runs and the overlaps already reported."""
-
-    __slots__ = ("older", "recent", "reported")
-
-    def __init__(self) -> None:
-        self.recent: deque[RunState] = deque(maxlen=THREAD_RECENT)
-        self.reported: set[tuple[str, str]] = set()
-        # (latest active_after, latest active_idx, latest created_at, latest end_stamp) of every run but the
-        # newest; None when it must be recomputed (an older run was observed, or a newer run appeared)
-        self.older: tuple[int, int, int, int] | None = None
-
-    def summary_of_older(self) -> tuple[int, int, int, int]:
-        if self.older is None:
-            after = active = created = end = NEVER
-            for i in range(len(self.recent) - 1):
-                r = self.recent[i]
-                if r.active_after > after:
-                    after = r.active_after
-                if r.active_idx > active:
-                    active = r.active_idx
-                if r.created_at.__class__ is int and r.created_at > created:
-                    created = r.created_at
-                if r.end_stamp is not None and r.end_stamp > end:
-                    end = r.end_stamp
-            self.older = (after, active, created, end)
-        return self.older
 
 
 class Seen:

@@ -25,16 +25,9 @@ update arrived after that point from another channel, the two observations are
 concurrent and either may be older: a status the other can reach is then
 accepted as stale instead of reported as a move backwards.
 
-**The thread lock.**  Two runs of one thread overlap for certain only when each
-began before the other ended.  "A began before B ended" is known when A was
-received before a request that then saw B active (``A.first <= B.active_after``,
-or both in one list page), when A's ``created_at`` is a second earlier than
-B's, or when A's ``created_at`` is earlier than the timestamp B ended with
-(``completed_at``, ``failed_at``, ``cancelled_at``).  So polling run 1, creating
-run 2 and then seeing run 1 ``completed`` never raises a false alarm (run 1 may
-have ended between the two observations), while seeing run 1 active again after
-run 2 appeared, or a list page with two active runs, is reported.  Each thread
-keeps its eight most recently seen runs.
+**The thread lock.**  A thread never has two active runs at once:
+:mod:`runfsm.validate._runs` tells when two runs certainly overlapped, and
+keeps each run's state, its threads, and the checks of a run's snapshots.
 
 **Costs.**  Each object costs a constant number of dict lookups (the rules per
 status are precompiled by :class:`~runfsm.validate._checks.ObjectChecks`); the
@@ -48,32 +41,19 @@ calls with a lock (the live-client guard does).
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import spec
-from ..lifecycle import Lifecycle, Profile, as_of_day, periods, profile
-from ._checks import (
-    ASSISTANT_ID,
-    CREATED_AT,
-    ID,
-    OBJECT,
-    STARTED_AT,
-    STATUS,
-    THREAD_ID,
-    required_call_ids,
-    short,
-    type_name,
-)
+from ..lifecycle import Profile, as_of_day, periods, profile
+from ._checks import OBJECT, short, type_name
 from ._children import Children
-from ._findings import ERROR, WARNING, Finding, InputError, Report
-from ._moves import MoveRules, immutables
+from ._findings import ERROR, Finding, InputError, Report
 from ._reader import Bad, Event, Item, Record, coerce, read_bytes
 from ._rules import RuleBook, Rules
-from ._state import NEVER, ObjState, RunState, StreamState, ThreadState, Where, new_where
-from ._streams import CREATED, Streams, ev, str_or_none
+from ._runs import Runs, Share
+from ._state import ObjState, StreamState, Where, new_where
+from ._streams import Streams, str_or_none
 
 __all__ = ["LISTED_PER_FILE", "Tracker", "input_only", "stream_key", "unlisted"]
 
@@ -112,7 +92,7 @@ _LIST = "list"
 _RUN_OBJECT = spec.OBJECT_TYPES["run"]
 
 
-class Tracker(MoveRules):
+class Tracker:
     """Check runs, run steps, messages and stream events one at a time, as they arrive.
 
     >>> t = Tracker()
@@ -175,26 +155,22 @@ class Tracker(MoveRules):
         self._dated = as_of is None and model is None and len(periods(version)) > 1
         self._book = RuleBook(prof, version, self._dated)
         self._current: Rules = self._book.default
-        self._period_runs: dict[str, int] = {}
         # every event name of the version, whatever the period (an object's period is known once it is read)
         events: dict[str, tuple[str, str]] = {}
         for p in periods(version) if model is None else (model,):
             events.update(p.event_names())
-        self._runs: dict[str, RunState] = {}
-        self._threads: dict[str, ThreadState] = {}
-        self._finished: OrderedDict[str, None] = OrderedDict()
-        self._tombstones: dict[str, str] = {}  # run id -> final status, for runs forgotten after they ended
-        self._unknown: dict[str, dict[str, int]] = {}  # run id -> unknown statuses seen, with counts
-        self._from_files = False  # sources are files (feed_counted): an id in two files may be two runs
         self._count = 0
         self._new: list[Finding] = []
-        # the streams and the steps and messages are held, each with its own state and rules
+        # the streams, the runs, and the steps and messages are held, each with its own state and rules
         known: dict[str, dict[str, ObjState]] = {}
         self._streams = Streams(self._current, events, known, self._emit, self._add, self._streamed, strict)
-        self._children = Children(self._current, self._runs, self._streams, self._emit, self._add, self._judge_at,
+        self._runs = runs = Runs(self._book, self._dated, self._streams, self._emit, self._add, self._use,
+                                 self.forget, strict, history_limit, keep_finished)
+        self._run: Callable[..., None] = runs.run  # the hot path, one lookup away
+        self._children = Children(self._current, runs.by_id, self._streams, self._emit, self._add, self._judge_at,
                                   self._dated, strict)
+        runs.expired = self._children.expired  # a step seen expired is judged when its run ends
         known["run_step"], known["message"] = self._children.steps, self._children.messages
-        self._expired_steps = self._children.expired
         self._use(self._current)
 
     # === the rules in force =================================================================
@@ -202,10 +178,7 @@ class Tracker(MoveRules):
     def _use(self, rules: Rules) -> None:
         """Judge what follows by ``rules`` (a few attribute stores, done only when the period changes)."""
         self._current = self._streams.rules = self._children.rules = rules
-        self._run_lc: Lifecycle = rules.run_lc
-        self._rc = rules.rc
-        self._anchors = rules.anchors
-        self._started_rule = rules.started_rule
+        self._runs.judge_by(rules)
 
     def _judge_at(self, created: object) -> None:
         """Judge what follows by the rules in force at ``created``."""
@@ -318,7 +291,7 @@ class Tracker(MoveRules):
         are in :attr:`findings`), so a big file costs no list of its own."""
         n = bad = 0
         feed = self.feed
-        self._from_files = True
+        self._runs.from_files = True
         stream = stream_key(stream)
         for item in items:
             n += 1
@@ -402,67 +375,43 @@ class Tracker(MoveRules):
 
     def history(self, run_id: str) -> list[str]:
         """Observed statuses of a run, in order, consecutive repeats collapsed."""
-        state = self._runs.get(run_id)
+        state = self._runs.by_id.get(run_id)
         return list(state.history) if state is not None else []
 
     def moves(self, run_id: str) -> list[tuple[str, str, bool]]:
         """Observed status changes of a run: ``(source, dest, legal)`` in order."""
-        state = self._runs.get(run_id)
+        state = self._runs.by_id.get(run_id)
         return list(state.moves) if state is not None else []
 
     def status(self, run_id: str) -> str | None:
         """The last known status of a run."""
-        state = self._runs.get(run_id)
+        state = self._runs.by_id.get(run_id)
         return state.status if state is not None else None
 
     def run_ids(self) -> list[str]:
         """The runs currently tracked, in the order first seen."""
-        return list(self._runs)
+        return list(self._runs.by_id)
 
     def forget(self, run_id: str) -> None:
         """Drop a run's state, with its steps and messages (for a finished run).
 
         A run that had ended keeps a tombstone (its id and final status, about 100 bytes), so a
         later snapshot that leaves that status is still reported as ``run.terminal_left``."""
-        state = self._runs.pop(run_id, None)
-        final = state.status if state is not None else None
-        if final is not None and final in self._run_lc.terminal:
-            self._tombstones[run_id] = final
+        self._runs.forget(run_id)
         self._children.forget(run_id)
-        self._finished.pop(run_id, None)
-        if state is not None and state.thread_id.__class__ is str:
-            thread = self._threads.get(state.thread_id)
-            if thread is not None:
-                if state in thread.recent:
-                    thread.recent.remove(state)
-                thread.older = None
-                if thread.reported:
-                    thread.reported = {p for p in thread.reported if run_id not in p}
-                if not thread.recent:
-                    del self._threads[state.thread_id]
 
     def report(self) -> Report:
         """Everything so far as a :class:`Report`."""
-        report = Report.build(
-            self.findings,
-            {rid: list(s.history) for rid, s in self._runs.items()},
-            {rid: list(s.moves) for rid, s in self._runs.items()},
-            strict=self.strict,
-            version=self.version,
-        )
-        report.unknown_statuses = {rid: dict(seen) for rid, seen in self._unknown.items()}
-        report.periods = dict(self._period_runs)
-        report.as_of = self.as_of
-        return report
+        return self._runs.share().report(self.findings, strict=self.strict, version=self.version, as_of=self.as_of)
 
-    def _note_unknown(self, oid: str, status: str) -> None:
-        """Count a status the lifecycle does not know, for the picture of the run (a few per run, cut short)."""
-        seen = self._unknown.get(oid)
-        if seen is None:
-            seen = self._unknown[oid] = {}
-        key = status if len(status) <= 80 else status[:77] + "..."
-        if key in seen or len(seen) < 8:
-            seen[key] = seen.get(key, 0) + 1
+    def share(self) -> Share:
+        """What is known of the runs, as plain values (for a report made of several trackers' shares)."""
+        return self._runs.share()
+
+    def sources_are_files(self) -> None:
+        """Say that what is fed comes from files (:meth:`feed_counted` says it too): one run id seen in two
+        files, on two threads or created twice, is then two runs (``run.id_reused``), not one that changed."""
+        self._runs.from_files = True
 
     # === plumbing =============================================================================
 
@@ -558,225 +507,3 @@ class Tracker(MoveRules):
                 f"this JSON object {what}, so it is not a run, run step, message or list page"
                 f" (keys: {', '.join(sorted(map(str, d))[:6]) or 'none'})",
                 source=where.source, line=where.line, code="input.object", object_id=str_or_none(d.get("id"))).finding(where.idx))
-
-    # === runs =================================================================================
-
-    def _run(
-        self, d: dict[str, Any], where: Where, after: int,
-        st: StreamState | None, part: str | None, same: bool = False,
-    ) -> None:
-        oid = d.get(ID)
-        state = self._runs.get(oid) if oid.__class__ is str else None
-        if self._dated:
-            rules = state.rules if state is not None else self._book.at(d.get(CREATED_AT))
-            if rules is not self._current:
-                self._use(rules)
-        rc = self._rc
-        if same and state is not None and state.snapshot is d:
-            # the very same line again (a poll loop): its own checks gave these problems last time
-            if state.problems:
-                self._new += where.findings(state.problems, state.id, "run")
-            self._run_state(state, d, state.id, d[STATUS], where, after, st, part)
-            return
-        try:
-            oid, status, problems = rc.inspect(d, where.source, where.line, keys=state is None)
-        except InputError as exc:
-            self._add(exc.finding(where.idx))
-            if st is not None and part is not None:
-                self._streams.named_gap(st, "run", part, where.idx)
-            return
-        if problems:
-            self._new += where.findings(problems, oid, "run")
-        lc = self._run_lc
-        if status not in lc.statuses:
-            if status is not None:
-                self._note_unknown(oid, status)
-            if st is not None and part is not None:
-                self._streams.named_gap(st, "run", part, where.idx)
-            return
-        assert status is not None
-        if state is not None and self._from_files and state.source != where.source and (
-                d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id
-                or (part == CREATED and st is not None)  # created again, in another file
-                or (status == lc.initial and state.status in lc.terminal)):  # begun again after it ended
-            self._id_reused(state, d, where)
-            state = None
-        new = state is None
-        if state is None:
-            state = self._runs[oid] = RunState(oid, where.idx, self.history_limit)
-            state.rules = self._current
-            label = self._current.profile.period.label
-            self._period_runs[label] = self._period_runs.get(label, 0) + 1
-            state.thread_id = d.get(THREAD_ID)
-            state.assistant_id = d.get(ASSISTANT_ID)
-            state.created_at = d.get(CREATED_AT)
-            state.source, state.line = where.source, where.line
-            if self._tombstones:
-                final = self._tombstones.pop(oid, None)
-                if final is not None:  # a run evicted after it ended: it is still over
-                    state.status = final
-                    state.history.append(final)
-                    state.terminal_idx = NEVER + 1
-                    new = False
-        if same:
-            state.snapshot = d
-            state.problems = tuple(p for p in problems if p.code != "run.missing_keys")
-        self._run_state(state, d, oid, status, where, after, st, part, new)
-
-    def _run_state(
-        self, state: RunState, d: dict[str, Any], oid: str, status: str, where: Where, after: int,
-        st: StreamState | None, part: str | None, new: bool = False,
-    ) -> None:
-        """The run's status, history, timestamps and thread lock, once its own fields are checked."""
-        lc = self._run_lc
-        idx = where.idx
-        get = d.get
-        check_lock = new
-        if not new:
-            if (get(CREATED_AT) != state.created_at or get(THREAD_ID) != state.thread_id
-                    or get(ASSISTANT_ID) != state.assistant_id):
-                self._immutables(state, d, where)
-            if part == CREATED and st is not None and state.first_idx <= st.after:
-                self._emit("stream.order", ERROR,
-                           f"{ev('run', CREATED)!r} for run {oid}, which was seen before this stream began; "
-                           "a run is created once", oid, "stream", where)
-
-        old = state.status
-        if st is None and (old == status or old is None):  # the common poll: no move to judge
-            state.last_idx = idx
-            state.channel = None
-            if old is None:
-                state.status = status
-                state.history.append(status)
-        else:
-            channel: object = None
-            local: str | None = None
-            if st is not None:
-                channel = st
-                after = st.after
-                local = self._streams.run_event(st, d, oid, status, part, where)
-            concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
-            if not self._move(lc, "run", state, status, local, concurrent, channel, where):
-                return  # a stale observation from a concurrent request
-            if old != status:
-                state.history.append(status)
-
-        started = get(STARTED_AT)
-        if started is not None:
-            if state.started_at is not None and started < state.started_at:
-                self._emit("run.started_at_decreased", ERROR,
-                           f"run {oid}: started_at went back from {short(state.started_at)} to {short(started)}; it is re-stamped "
-                           "forward each time the run re-enters in_progress and never decreases",
-                           oid, "run", where)
-            else:
-                state.started_at = started
-        elif state.started_at is not None and status not in self._started_rule:
-            self._emit("run.started_at_cleared", WARNING,
-                       f"run {oid} is {status!r} with started_at null after it was {short(state.started_at)}; "
-                       "once set it keeps its value", oid, "run", where)
-
-        if status in lc.active:
-            check_lock = True
-            if idx > state.active_idx:
-                state.active_idx = idx
-            if after > state.active_after:
-                state.active_after = after
-            if status in lc.paused:
-                ids = required_call_ids(d)
-                if ids:
-                    state.required_ids = ids
-        else:
-            state.snapshot = None  # an ended run is polled no more: keep it small
-            state.problems = ()
-            if state.terminal_idx == NEVER:
-                state.terminal_idx = idx
-                if self.keep_finished is not None:
-                    self._finished[oid] = None
-            field = self._anchors.end_stamp.get(status)
-            stamp = get(field) if field is not None else None
-            if stamp is not None and stamp != state.end_stamp:
-                state.end_stamp = stamp
-                check_lock = True
-            if self._expired_steps:
-                pending = self._expired_steps.pop(oid, None)
-                if pending is not None and status != self._anchors.run_clock_end:
-                    self._emit("run_step.expired_run_not_expired", ERROR,
-                               f"run step {pending} expired but its run {oid} ended {status!r}; a step is "
-                               "considered expired only if its run expired", pending, "run_step", where)
-            if st is not None and st.run_id == oid:
-                self._streams.open_at_run_end(st, oid, status, where)
-        # a thread with one run seen (the usual case) has nothing to compare
-        if check_lock and state.thread_id.__class__ is str and (state.thread is None or len(state.thread.recent) > 1):
-            self._thread_lock(state, where)
-        if self.keep_finished is not None and len(self._finished) > self.keep_finished:
-            self.forget(next(iter(self._finished)))
-
-    def _id_reused(self, state: RunState, d: Mapping[str, Any], where: Where) -> None:
-        """One id, two runs (different files, different thread or creation time): said once, then the new
-        one is tracked on its own instead of as a run that changed its identity."""
-        here = f"{where.source}:{where.line}" if where.line is not None else where.source
-        there = f"{state.source}:{state.line}" if state.line is not None else state.source
-        if d.get(CREATED_AT) != state.created_at or d.get(THREAD_ID) != state.thread_id:
-            what = (f"in {there} it is on thread {short(state.thread_id)} created at {short(state.created_at)}, "
-                    f"in {here} on thread {short(d.get(THREAD_ID))} created at {short(d.get(CREATED_AT))}")
-        else:
-            what = (f"it ended {state.status!r} in {there} (first seen there) and begins again "
-                    f"{d.get(STATUS)!r} in {here}")
-        self._emit("run.id_reused", ERROR,
-                   f"run id {state.id} names two different runs: {what}. If these files come from separate "
-                   "sessions or systems, check them with --separate (validate_paths(..., separate=True))",
-                   state.id, "run", where)
-        self.forget(state.id)
-        self._tombstones.pop(state.id, None)
-
-    def _immutables(self, state: RunState, d: Mapping[str, Any], where: Where) -> None:
-        for f in immutables(spec.RUN_IMMUTABLE_FIELDS, "run", "run", state.id, partial(getattr, state),
-                            partial(setattr, state), d, where):
-            self._add(f)
-
-    def _thread_lock(self, state: RunState, where: Where) -> None:
-        """Never two active runs on one thread (see the module docstring for the rule)."""
-        thread = state.thread
-        if thread is None:
-            thread = self._threads.get(state.thread_id)
-            if thread is None:
-                thread = self._threads[state.thread_id] = ThreadState()
-            thread.recent.append(state)
-            thread.older = None
-            state.thread = thread
-        recent = thread.recent
-        if len(recent) < 2:
-            return
-        s_first, s_active, s_after, s_end = state.first_idx, state.active_idx, state.active_after, state.end_stamp
-        s_created = state.created_at if state.created_at.__class__ is int else None
-        if state is recent[-1]:
-            # the usual case, the newest run: it can overlap an older one only if it began before one
-            # of them ended, which the summary of the older runs rules out in one go
-            after, active, created, end = thread.summary_of_older()
-            if s_first > after and s_first > active and (s_created is None or (s_created >= created
-                                                                                and s_created >= end)):
-                return
-        else:
-            thread.older = None
-        for o in recent:
-            if o is state:
-                continue
-            # did this run certainly begin before the other ended?
-            o_created = o.created_at if o.created_at.__class__ is int else None
-            if not (s_first <= o.active_after or s_first == o.active_idx or (s_created is not None and (
-                    (o_created is not None and s_created < o_created)
-                    or (o.end_stamp is not None and s_created < o.end_stamp)))):
-                continue
-            # and did the other certainly begin before this one ended?
-            if not (o.first_idx <= s_after or o.first_idx == s_active or (o_created is not None and (
-                    (s_created is not None and o_created < s_created)
-                    or (s_end is not None and o_created < s_end)))):
-                continue
-            pair = (state.id, o.id) if state.id < o.id else (o.id, state.id)
-            if pair in thread.reported:
-                continue
-            thread.reported.add(pair)
-            self._emit("run.thread_locked", ERROR,
-                       f"runs {o.id} and {state.id} were both active on thread {state.thread_id} at the "
-                       "same time; a thread has at most one active run (the API refuses the second run)",
-                       state.id, "run", where)

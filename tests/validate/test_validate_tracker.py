@@ -421,7 +421,34 @@ def test_forget_and_keep_finished_bound_memory() -> None:
     for i in range(10):
         bounded.feed(run("completed", rid=f"run_{i}", tid=f"t{i}", created=T0 + 100 * i, end=T0 + 100 * i + 5))
     assert bounded.run_ids() == ["run_7", "run_8", "run_9"]
-    assert len(bounded._threads) == 3
+    assert len(bounded._runs.threads) == 3
+
+
+def test_the_share_is_the_report_as_plain_copies() -> None:
+    t = Tracker()
+    t.feed(run("queued"))
+    t.feed(run("in_progress"))
+    t.feed(run("thinking", rid="run_2", tid="thread_2"))
+    share = t.share()
+    report = t.report()
+    assert [(rid, h, m) for _, rid, h, m in share.runs] == [
+        (rid, report.histories[rid], report.transitions[rid]) for rid in report.histories]
+    assert share.unknown == report.unknown_statuses == {"run_2": {"thinking": 1}}
+    assert share.periods == report.periods and sum(share.periods.values()) == 1
+    share.runs[0][2].append("completed")
+    share.unknown["run_2"]["thinking"] = 9
+    assert t.history("run_1") == ["queued", "in_progress"] and t.report().unknown_statuses["run_2"]["thinking"] == 1
+
+
+def test_an_id_in_two_files_is_two_runs_only_when_the_sources_are_files() -> None:
+    for files in (False, True):
+        t = Tracker()
+        if files:
+            t.sources_are_files()
+        t.feed(run("completed"), source="a.jsonl", line=1)
+        found = t.feed(run("queued", tid="thread_2"), source="b.jsonl", line=1)
+        codes = [f.code for f in found]
+        assert (codes == ["run.id_reused"]) if files else ("run.terminal_left" in codes)
 
 
 def test_history_is_capped() -> None:
