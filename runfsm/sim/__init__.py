@@ -27,6 +27,8 @@ from ._player import ScenarioResult, run_scenario
 from ._responses import FilterContent, ResponsesBackend, responses_of
 from ._scenario_format import Scenario, format_scenario, load_scenario, parse_scenario
 from ._script import (
+    ACTION_TYPES,
+    SCENARIO_KEY,
     Action,
     CallFunctions,
     Citation,
@@ -39,6 +41,7 @@ from ._script import (
     RunOutOfTokens,
     Say,
     Script,
+    ScriptAction,
     ScriptContext,
     SearchResult,
     ToolOutput,
@@ -46,10 +49,12 @@ from ._script import (
 from ._stream import EventStream, StreamEvent, sse_text
 
 __all__ = [
+    "ACTION_TYPES",
     "DEFAULT_START",
     "ID_PREFIXES",
     "MAX_ACTIONS_PER_SECOND",
     "MAX_TIME",
+    "SCENARIO_KEY",
     "APIError",
     "Action",
     "CallFunctions",
@@ -73,6 +78,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "Script",
+    "ScriptAction",
     "ScriptContext",
     "ScriptError",
     "SearchResult",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from .. import spec
 from ..errors import IllegalTransition
@@ -11,7 +12,7 @@ from ._backend import Simulator
 from ._clock import Clock
 from ._errors import APIError, ScenarioError, SimError
 from ._scenario_format import MAX_POLLS, Json, Scenario
-from ._script import Action, Citation, Fail, RunOutOfTokens, Say
+from ._script import Action
 from ._stream import EventStream
 
 __all__ = ["MAX_TOTAL_POLLS", "ScenarioResult", "run_scenario"]
@@ -66,16 +67,24 @@ class _Player:
         return self.files[ref[len("<file:"):-1]] if ref.startswith("<file:") else ref
 
     def _resolve_action(self, a: Action) -> Action:
-        if isinstance(a, Say) and any(c.file_id and c.file_id.startswith("<file:") for c in a.citations):
-            cites = tuple(Citation(c.marker, self._resolve_file(c.file_id) if c.file_id else None) for c in a.citations)
-            return Say(a.text, a.duration, a.prompt_tokens, a.completion_tokens, cites)
-        if isinstance(a, (Fail, RunOutOfTokens)) and a.during is not None:
-            during = self._resolve_action(a.during)
-            if during is not a.during:
-                if isinstance(a, Fail):
-                    return Fail(a.code, a.message, a.duration, cast("Say", during), a.in_queue)
-                return RunOutOfTokens(a.reason, a.duration, cast("Say", during))
-        return a
+        return cast("Action", self._resolve(a))
+
+    def _resolve(self, value: object) -> object:
+        """``value`` (an action, or a part of one: a ``during`` action, a citation...) with the ``file_id`` fields
+        that name a scenario file by placeholder given the uploaded file's id; ``value`` itself if none does."""
+        if isinstance(value, tuple):
+            items = tuple(self._resolve(v) for v in value)
+            return items if any(x is not y for x, y in zip(items, value, strict=True)) else value
+        if isinstance(value, type) or not dataclasses.is_dataclass(value):
+            return value
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                v = getattr(value, f.name)
+                new = self._resolve_file(v) if f.name == "file_id" and isinstance(v, str) else self._resolve(v)
+                if new is not v:
+                    changes[f.name] = new
+        return dataclasses.replace(cast(Any, value), **changes) if changes else value
 
     def _tool_name(self, kind: object) -> object:
         return self.tool_names.get(kind, kind) if isinstance(kind, str) else kind

@@ -4,50 +4,44 @@
 :class:`ScenarioError` naming the file and the entry); :func:`format_scenario` writes
 a scenario as text they read back to an equal :class:`Scenario`.  Both sides live here,
 so a key the reader learns is a key the writer must write.  The format is documented in
-``docs/simulator.md``; :mod:`runfsm.sim._scenario` is the public face.
+``docs/simulator.md``; :mod:`runfsm.sim` is the public face.
+
+A script action is read and written from its class's declarations (``KEY``, ``KEY_FIELD``,
+``KEY_VALUE``: see :class:`~runfsm.sim._script.ScriptAction`) and its fields, their values by the
+types the fields declare (actions, records such as :class:`~runfsm.sim._script.Citation`, TOML
+values): a new kind of action needs nothing here, only ``actions=`` when a file is read.
 """
 
 from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import inspect
 import json
 import math
 import re
 import sys
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields
+import types
+import typing
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from .. import spec
-from .._wire_shapes import DEFAULT_RANKER
 from ._backend import Simulator
 from ._clock import DEFAULT_START, Clock
 from ._config import SimConfig
-from ._errors import ScenarioError, SimError, describe
-from ._script import (
-    ACTION_TYPES,
-    Action,
-    CallFunctions,
-    Citation,
-    CodeInterpreter,
-    Fail,
-    FileSearch,
-    FunctionCall,
-    QueueDelay,
-    QueueStall,
-    RunOutOfTokens,
-    Say,
-)
+from ._errors import ScenarioError, ScriptError, SimError, describe
+from ._script import ACTION_TYPES, SCENARIO_KEY, Action, ScriptAction
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found]
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_POLLS", "Scenario", "action_table", "format_scenario",
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_POLLS", "Scenario", "action_kinds", "action_table", "format_scenario",
            "load_scenario", "parse_scenario", "toml_key", "toml_value"]
 
 MAX_BYTES = 1 << 20
@@ -63,16 +57,6 @@ Json = dict[str, Any]
 
 _TOP = ("name", "description", "seed", "start", "version", "config", "files", "assistants", "threads", "client",
         "expect")
-_ACTION_KINDS = tuple(dict.fromkeys(k.KEY for k in ACTION_TYPES if k.KEY))  # each kind's key, declared on its class
-_ACTION_KEYS = {
-    Say.KEY: (Say.KEY, "duration", "prompt_tokens", "completion_tokens", "cite"),
-    CallFunctions.KEY: (CallFunctions.KEY, "duration", "prompt_tokens", "completion_tokens"),
-    CodeInterpreter.KEY: (CodeInterpreter.KEY, "logs", "duration", "prompt_tokens", "completion_tokens"),
-    FileSearch.KEY: (FileSearch.KEY, "duration", "prompt_tokens", "completion_tokens"),
-    Fail.KEY: (Fail.KEY, "message", "duration", "during", "in_queue"),
-    RunOutOfTokens.KEY: (RunOutOfTokens.KEY, "duration", "during"),
-    QueueDelay.KEY: (QueueDelay.KEY,),
-}
 _CLIENT_KEYS = {
     "create_thread": ("thread", "messages", "metadata"),
     "create_message": ("thread", "role", "content", "attach"),
@@ -94,6 +78,189 @@ _OWN_ARGUMENTS = {
     for do in ("create_run", "create_thread_and_run")
 }
 _UNTIL = ("stop", "terminal")
+
+
+# --- script actions: read and written from their declarations -------------------------------
+
+_REQUIRED = inspect.Parameter.empty
+
+
+class _Param(NamedTuple):
+    """A constructor argument of an action (or of a record inside one, such as a :class:`Citation`)."""
+
+    name: str  # the argument, and the attribute that holds it
+    key: str  # its key in a scenario file
+    hint: Any  # the type it takes, resolved where it can be (a string where it cannot)
+    default: Any  # _REQUIRED: none
+
+
+class _Shape(NamedTuple):
+    """How an action or a record reads and writes in a scenario file."""
+
+    params: tuple[_Param, ...]  # the keys a file gives (an action's KEY field not among them), in written order
+    hidden: tuple[_Param, ...]  # the fields the format has no syntax for: refused unless at their default
+    keys: tuple[str, ...]  # the keys a table may hold (a file_id field may be given as file = a [[files]] name)
+    key_param: _Param | None = None  # an action's: the field its KEY gives (None: its KEY_VALUE stands alone)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The types ``cls``'s constructor takes; one it cannot resolve stays a string (any value is taken)."""
+    init = cls.__init__  # type: ignore[misc]
+    try:
+        return typing.get_type_hints(init)
+    except Exception:
+        out = {}
+        for name, hint in getattr(init, "__annotations__", {}).items():
+            try:
+                out[name] = eval(hint, getattr(init, "__globals__", {})) if isinstance(hint, str) else hint
+            except Exception:
+                out[name] = hint
+        return out
+
+
+_SHAPES: dict[type, _Shape] = {}
+
+
+def _shape(cls: type) -> _Shape:
+    """The shape of a dataclass: its constructor's arguments, under their keys."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        shape = _SHAPES[cls] = _shape_of(cls)
+    return shape
+
+
+def _shape_of(cls: type) -> _Shape:
+    meta = {f.name: f.metadata for f in fields(cls)} if is_dataclass(cls) else {}
+    hints = _hints(cls)
+    params: list[_Param] = []
+    hidden: list[_Param] = []
+    for name, p in inspect.signature(cls).parameters.items():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        field_meta = meta.get(name)
+        key = field_meta.get(SCENARIO_KEY, name) if field_meta is not None else name
+        param = _Param(name, key if key is not None else name, hints.get(name, Any), p.default)
+        (params if key is not None else hidden).append(param)
+    keys = tuple(k for p in params for k in (("file", p.key) if p.name == "file_id" else (p.key,)))
+    return _Shape(tuple(params), tuple(hidden), keys)
+
+
+_KINDS: dict[type, _Shape] = {}
+
+
+def _kind(cls: type[ScriptAction]) -> _Shape:
+    """The shape of an action kind: its KEY first, holding its KEY_FIELD (or KEY_VALUE), then its other keys."""
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = _KINDS[cls] = _kind_of(cls)
+    return kind
+
+
+def _kind_of(cls: type[ScriptAction]) -> _Shape:
+    name = cls.__name__
+    shape = _shape(cls)
+    if cls.KEY_FIELD is None:
+        key_param = next((p for p in shape.params if p.default is _REQUIRED), None)
+    elif cls.KEY_FIELD:
+        key_param = next((p for p in shape.params if p.name == cls.KEY_FIELD), None)
+        if key_param is None:
+            raise ScriptError(f"{name}: KEY_FIELD {cls.KEY_FIELD!r} is not one of its fields a scenario file can give")
+    else:
+        key_param = None
+    params = tuple(p for p in shape.params if p is not key_param)
+    keys = (cls.KEY, *(k for k in shape.keys if key_param is None or k != key_param.key))
+    if len(set(keys)) != len(keys):
+        raise ScriptError(f"{name}: its KEY {cls.KEY!r} is also the key of one of its fields")
+    return _Shape(params, shape.hidden, keys, key_param)
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def action_kinds(actions: Iterable[type[ScriptAction]] = ()) -> dict[str, tuple[type[ScriptAction], ...]]:
+    """The action kinds a scenario file's script may hold, by their ``KEY``: the built-in ones and ``actions``.
+
+    Kinds that share a key are told apart by its value: each has a ``KEY_VALUE`` of its own (``queue =
+    "stall"``) but one, whose ``KEY_FIELD`` takes the others' values (``queue = 2``).  A kind that cannot
+    be told apart from another is a :class:`ScriptError`.
+    """
+    extra = tuple(actions)
+    for cls in extra:
+        if not (isinstance(cls, type) and issubclass(cls, ScriptAction) and cls.KEY):
+            raise ScriptError(f"an action kind of a scenario file is a ScriptAction subclass that declares its KEY, "
+                              f"got {describe(cls)}")
+    by_key: dict[str, list[type[ScriptAction]]] = {}
+    for cls in dict.fromkeys((*ACTION_TYPES, *extra)):
+        _kind(cls)  # its fields as the format needs them
+        by_key.setdefault(cls.KEY, []).append(cls)
+    for key, classes in by_key.items():
+        given_by_field = [c for c in classes if _kind(c).key_param is not None]
+        values = [c.KEY_VALUE for c in classes if _kind(c).key_param is None]
+        if len(given_by_field) > 1 or any(_same(v, w) for i, v in enumerate(values) for w in values[:i]):
+            raise ScriptError(f"action kinds {', '.join(c.__name__ for c in classes)} share the key {key!r} and "
+                              "cannot be told apart: give each a KEY (or a KEY_VALUE) of its own")
+        for cls in classes:  # a field may have another kind's key, unless that kind has a field of this one's
+            for other in (c for k in _kind(cls).keys[1:] for c in by_key.get(k, ())):
+                if key in _kind(other).keys:
+                    raise ScriptError(f"action kinds {cls.__name__} and {other.__name__} each have a field keyed as "
+                                      "the other kind: a file could not tell them apart")
+    return {key: tuple(classes) for key, classes in by_key.items()}
+
+
+_BUILTIN_KINDS = action_kinds()
+_TOLD_APART = set(ACTION_TYPES)  # the kinds a file tells apart from the built-in ones (these included)
+
+
+def _chosen(candidates: Sequence[type[ScriptAction]], value: object) -> type[ScriptAction]:
+    """The kind a key's value names: the one whose KEY_VALUE it is, else the one whose KEY_FIELD takes values."""
+    for cls in candidates:
+        if _kind(cls).key_param is None and _same(value, cls.KEY_VALUE):
+            return cls
+    return next((c for c in candidates if _kind(c).key_param is not None), candidates[0])
+
+
+def _alternatives(hint: Any) -> tuple[Any, ...]:
+    """The types a hint allows, None left out (TOML has no null: an absent key reads as the default)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return tuple(a for a in typing.get_args(hint) if a is not type(None))
+    return (hint,)
+
+
+def _is_action(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, ScriptAction)
+
+
+def _is_record(hint: Any) -> bool:
+    return isinstance(hint, type) and is_dataclass(hint) and not _is_action(hint)
+
+
+def _items(hint: Any) -> Any:
+    """The item type of ``tuple[X, ...]`` or ``list[X]`` (None for anything else)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if (origin is tuple and len(args) == 2 and args[1] is Ellipsis) or (origin is list and len(args) == 1):
+        return args[0]
+    return None
+
+
+_SCALARS: dict[Any, tuple[type, ...]] = {float: (int, float), Mapping: (dict,), dict: (dict,), list: (list,)}
+
+
+def _scalars(hints: Sequence[Any]) -> tuple[type, ...] | None:
+    """The Python types a TOML value may have for these types (None: any value is taken as given)."""
+    kinds: list[type] = []
+    for hint in hints:
+        origin = typing.get_origin(hint) or hint
+        if origin in _SCALARS:
+            kinds += _SCALARS[origin]
+        elif isinstance(origin, type) and origin is not object:
+            kinds.append(origin)
+        else:  # Any, or a name that could not be resolved
+            return None
+    return tuple(dict.fromkeys(kinds))
+
+
+_NAMES = {int: "a number", float: "a number", str: "a string", bool: "true or false", dict: "a table", list: "an array"}
 
 
 def _check_values(doc: object, source: str) -> None:
@@ -126,8 +293,9 @@ def _suggest(key: str, known: Sequence[str]) -> str:
 class _Reader:
     """Checks one scenario document, naming the file and entry in every error."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, kinds: Mapping[str, tuple[type[ScriptAction], ...]] = _BUILTIN_KINDS) -> None:
         self.source = source
+        self.kinds = kinds
 
     def error(self, where: str, message: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {where}: {message}")
@@ -163,68 +331,86 @@ class _Reader:
     def action(self, t: object, where: str, files: Mapping[str, str]) -> Action:
         if not isinstance(t, Mapping):
             raise self.error(where, f"a script action is a table like {{say = \"...\"}}, got {t!r}")
-        kinds = [k for k in _ACTION_KINDS if k in t]
-        if len(kinds) != 1:
+        known = tuple(self.kinds)
+        found = [k for k in known if k in t]
+        # A kind's field may have another kind's key ({ overload = true, code = "..." }): the kind is the one
+        # whose keys the others are.
+        named = [k for k in found if any(set(found) <= set(_kind(c).keys) for c in self.kinds[k])]
+        if len(named) != 1:
             hint = ""
-            if not kinds:
-                hint = "".join(_suggest(k, _ACTION_KINDS) for k in t)
-            raise self.error(where, f"a script action has exactly one of {', '.join(_ACTION_KINDS)}; got "
-                             f"{', '.join(kinds) or 'none'}.{hint}")
-        kind = kinds[0]
-        self.table(t, where, _ACTION_KEYS[kind])
-        num = (int, float)
-        common = {k: t[k] for k in ("duration", "prompt_tokens", "completion_tokens") if k in t}
+            if not found:
+                hint = "".join(_suggest(k, known) for k in t)
+            raise self.error(where, f"a script action has exactly one of {', '.join(known)}; got "
+                             f"{', '.join(found) or 'none'}.{hint}")
+        key = named[0]
+        value = t[key]
+        candidates = self.kinds[key]
+        cls = _chosen(candidates, value)
+        kind = _kind(cls)
+        self.table(t, where, kind.keys)
         try:
-            if kind == "say":
-                cites = []
-                for i, c in enumerate(self.tables(t.get("cite"), f"{where}.cite")):
-                    c = self.table(c, f"{where}.cite[{i}]", ("marker", "file", "file_id"))
-                    file_id = self.get(c, "file_id", f"{where}.cite[{i}]", str)
-                    name = self.get(c, "file", f"{where}.cite[{i}]", str)
-                    if name is not None:
-                        if name not in files:
-                            raise self.error(f"{where}.cite[{i}]", f"no [[files]] entry named {name!r}")
-                        file_id = files[name]
-                    cites.append(Citation(self.get(c, "marker", f"{where}.cite[{i}]", str, required=True), file_id))
-                return Say(self.get(t, "say", where, str), citations=tuple(cites), **common)
-            if kind == "call":
-                calls = []
-                for i, c in enumerate(self.tables(t["call"], f"{where}.call")):
-                    c = self.table(c, f"{where}.call[{i}]", ("name", "arguments"))
-                    args = self.get(c, "arguments", f"{where}.call[{i}]", (str, dict), "{}")
-                    calls.append(FunctionCall(self.get(c, "name", f"{where}.call[{i}]", str, required=True), args))
-                return CallFunctions(tuple(calls), **common)
-            if kind == "code":
-                return CodeInterpreter(self.get(t, "code", where, str), self.get(t, "logs", where, str, ""), **common)
-            if kind == "file_search":
-                if t["file_search"] is not True:
-                    raise self.error(where, "write file_search = true")
-                return FileSearch(**common)
-            if kind == "fail":
-                during = t.get("during")
-                return Fail(
-                    self.get(t, "fail", where, str),
-                    self.get(t, "message", where, str),
-                    self.get(t, "duration", where, num, 0),
-                    cast("Say | CallFunctions | CodeInterpreter | FileSearch | None",
-                         self.action(during, f"{where}.during", files) if during is not None else None),
-                    self.get(t, "in_queue", where, bool, False),
-                )
-            if kind == "run_out_of_tokens":
-                during = t.get("during")
-                say = self.action(during, f"{where}.during", files) if during is not None else None
-                return RunOutOfTokens(self.get(t, "run_out_of_tokens", where, str),
-                                      self.get(t, "duration", where, num, 0), cast("Say | None", say))
-            q = t["queue"]
-            if q == "stall":
-                return QueueStall()
-            if isinstance(q, bool) or not isinstance(q, num):
-                raise self.error(where, f"queue is a number of seconds or \"stall\", got {q!r}")
-            return QueueDelay(q)
+            args = self.arguments(kind, t, where, files)
+            if kind.key_param is not None:
+                others = [c.KEY_VALUE for c in candidates if c is not cls]
+                kinds = _scalars(_alternatives(kind.key_param.hint))
+                if others and kinds is not None and ((isinstance(value, bool) and bool not in kinds)
+                                                     or not isinstance(value, kinds)):
+                    alts = " or ".join(dict.fromkeys([*(_NAMES.get(k, k.__name__) for k in kinds),
+                                                      *map(toml_value, others)]))
+                    raise self.error(where, f"{key} is {alts}, got {value!r}")
+                args[kind.key_param.name] = self.value(kind.key_param, t, where, files, key)
+            elif not _same(value, cls.KEY_VALUE):
+                raise self.error(where, f"write {key} = {' or '.join(toml_value(c.KEY_VALUE) for c in candidates)}")
+            return cast("Action", cls(**args))
         except ScenarioError:
             raise
         except (SimError, TypeError) as exc:
             raise self.error(where, str(exc)) from None
+
+    def arguments(self, shape: _Shape, t: Mapping[str, Any], where: str, files: Mapping[str, str]) -> dict[str, Any]:
+        """The constructor's arguments a table gives (an action's KEY field aside)."""
+        args = {}
+        for p in shape.params:
+            if p.key in t:
+                args[p.name] = self.value(p, t, where, files)
+            if p.name == "file_id" and "file" in t:  # a [[files]] name stands for its placeholder id
+                name = self.get(t, "file", where, str)
+                if name not in files:
+                    raise self.error(where, f"no [[files]] entry named {name!r}")
+                args[p.name] = files[name]
+            elif p.key not in t and p.default is _REQUIRED:
+                raise self.error(where, f"missing required key {p.key!r}")
+        return args
+
+    def value(self, p: _Param, t: Mapping[str, Any], where: str, files: Mapping[str, str], key: str = "") -> Any:
+        """The value of ``t[key]`` (``p``'s key by default) as the type ``p`` takes: an action, records, or a
+        checked TOML value."""
+        key = key or p.key
+        hints = _alternatives(p.hint)
+        here = f"{where}.{key}"
+        if any(_is_action(h) for h in hints):
+            return self.action(t[key], here, files)
+        if len(hints) == 1 and _is_record(hints[0]):
+            return self.record(hints[0], t[key], here, files)
+        item = _items(hints[0]) if len(hints) == 1 else None
+        if item is not None and (_is_record(item) or _is_action(item)):
+            read = self.action if _is_action(item) else functools.partial(self.record, item)
+            return tuple(read(x, f"{here}[{i}]", files) for i, x in enumerate(self.tables(t[key], here)))
+        if item is not None:
+            items = self.get(t, key, where, list)
+            kinds = _scalars(_alternatives(item))
+            if kinds is not None and not all(isinstance(x, kinds) and (bool in kinds or not isinstance(x, bool))
+                                             for x in items):
+                raise self.error(where, f"{key!r} must be an array of {' or '.join(k.__name__ for k in kinds)}, "
+                                 f"got {describe(items)}")
+            return items if typing.get_origin(hints[0]) is list else tuple(items)
+        kinds = _scalars(hints)
+        return t[key] if kinds is None else self.get(t, key, where, kinds)
+
+    def record(self, cls: type, t: object, where: str, files: Mapping[str, str]) -> Any:
+        """A record inside an action (a citation, a function call...) from its table."""
+        shape = _shape(cls)
+        return cls(**self.arguments(shape, self.table(t, where, shape.keys), where, files))
 
 
 @dataclass(frozen=True)
@@ -245,9 +431,13 @@ class Scenario:
     source: str = "<scenario>"
 
 
-def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Parse scenario TOML text; raises :class:`ScenarioError` naming ``source`` and the entry."""
-    r = _Reader(source)
+def parse_scenario(text: str, source: str = "<scenario>", *, actions: Iterable[type[ScriptAction]] = ()) -> Scenario:
+    """Parse scenario TOML text; raises :class:`ScenarioError` naming ``source`` and the entry.
+
+    ``actions``: kinds of script action (:class:`ScriptAction` subclasses declaring a ``KEY``) that scripts
+    may hold besides the built-in ones.
+    """
+    r = _Reader(source, action_kinds(actions) if actions else _BUILTIN_KINDS)
     if len(text) > MAX_BYTES:
         raise ScenarioError(f"{source}: larger than a scenario may be ({MAX_BYTES:,} bytes)")
     try:
@@ -388,8 +578,8 @@ def _messages(r: _Reader, value: object, where: str, files: Mapping[str, str]) -
     return out
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check a scenario file."""
+def load_scenario(path: str | Path, *, actions: Iterable[type[ScriptAction]] = ()) -> Scenario:
+    """Read and check a scenario file; ``actions`` as :func:`parse_scenario` takes them."""
     p = Path(path)
     try:
         with open(p, "rb") as fh:
@@ -402,7 +592,7 @@ def load_scenario(path: str | Path) -> Scenario:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{p}: not UTF-8 text: {exc}") from None
-    return parse_scenario(text, source=str(p))
+    return parse_scenario(text, source=str(p), actions=actions)
 
 
 
@@ -445,45 +635,59 @@ def _file_name(ref: str | None, files: Collection[str]) -> str | None:
     return name if name in files else None
 
 
-def _citation(c: Citation, files: Collection[str]) -> Json:
-    name = _file_name(c.file_id, files)
-    return {"marker": c.marker, **({"file": name} if name is not None else
-                                   {"file_id": c.file_id} if c.file_id is not None else {})}
+def _left_out(value: object, default: object) -> bool:
+    """True for a value the writer leaves out: its field's default, where that is what an absent key reads as
+    (None, false, empty); other values are written even at their default (every action shows its duration)."""
+    if default is None or default is False:
+        return value is default
+    return isinstance(default, tuple) and not default and isinstance(value, (tuple, list)) and not value
+
+
+def _pairs(shape: _Shape, obj: object, files: Collection[str], what: str) -> Json:
+    """The keys and values of ``obj``'s fields, as :func:`parse_scenario` reads them back."""
+    for p in shape.hidden:
+        if getattr(obj, p.name) != p.default:
+            raise ScenarioError(f"a scenario's {what} cannot hold {p.name} (the format has no syntax for it): "
+                                f"{describe(obj)}")
+    out: Json = {}
+    for p in shape.params:
+        value = getattr(obj, p.name)
+        if _left_out(value, p.default):
+            continue
+        name = _file_name(value, files) if p.name == "file_id" else None
+        if name is not None:
+            out["file"] = name
+        else:
+            out[p.key] = _written(value, files)
+    return out
+
+
+def _written(value: object, files: Collection[str]) -> object:
+    """A field's value as the reader takes it: actions and records as tables, sequences as arrays."""
+    if isinstance(value, ScriptAction):
+        return action_table(cast("Action", value), files)
+    if is_dataclass(value) and not isinstance(value, type):
+        return _pairs(_shape(type(value)), value, files, type(value).__name__)
+    if isinstance(value, (tuple, list)):
+        return [_written(v, files) for v in value]
+    return value
 
 
 def action_table(a: Action, files: Collection[str] = ()) -> Json:
     """``a`` as the script table :func:`parse_scenario` reads back to an equal action.
 
-    ``files``: the scenario's [[files]] names, which citations give instead of placeholder ids.  What the
+    ``files``: the scenario's [[files]] names, which ``file_id`` fields give instead of placeholder ids.  What the
     format has no syntax for (images, search results, rankers) is a :class:`ScenarioError`, not left out.
     """
-    tokens = {k: getattr(a, k) for k in ("prompt_tokens", "completion_tokens") if getattr(a, k, None) is not None}
-    if isinstance(a, Say):
-        return {"say": a.text, "duration": a.duration, **tokens,
-                **({"cite": [_citation(c, files) for c in a.citations]} if a.citations else {})}
-    if isinstance(a, CallFunctions):
-        return {"call": [{"name": c.name, "arguments": c.arguments} for c in a.calls], "duration": a.duration,
-                **tokens}
-    if isinstance(a, CodeInterpreter):
-        if a.images:
-            raise ScenarioError("a scenario's code action cannot hold images (no syntax for bytes)")
-        return {"code": a.input, "logs": a.logs, "duration": a.duration, **tokens}
-    if isinstance(a, FileSearch):
-        if a.results or a.ranker != DEFAULT_RANKER or a.score_threshold:
-            raise ScenarioError("a scenario's file_search action cannot hold results, ranker or score_threshold")
-        return {"file_search": True, "duration": a.duration, **tokens}
-    inner = a.during if isinstance(a, (Fail, RunOutOfTokens)) else None
-    during = {"during": action_table(inner, files)} if inner is not None else {}
-    if isinstance(a, Fail):
-        return {"fail": a.code, **({"message": a.message} if a.message is not None else {}), "duration": a.duration,
-                **during, **({"in_queue": True} if a.in_queue else {})}
-    if isinstance(a, RunOutOfTokens):
-        return {"run_out_of_tokens": a.reason, "duration": a.duration, **during}
-    if isinstance(a, QueueStall):
-        return {"queue": "stall"}
-    if isinstance(a, QueueDelay):
-        return {"queue": a.seconds}
-    raise ScenarioError(f"no scenario syntax for script action {describe(a)}")
+    cls = type(a)
+    if not isinstance(a, ScriptAction) or not cls.KEY:
+        raise ScenarioError(f"no scenario syntax for script action {describe(a)}")
+    kind = _kind(cls)
+    if cls not in _TOLD_APART:
+        action_kinds((cls,))  # it must read back as itself, not as a built-in kind
+        _TOLD_APART.add(cls)
+    head = _written(getattr(a, kind.key_param.name), files) if kind.key_param is not None else cls.KEY_VALUE
+    return {cls.KEY: head, **_pairs(kind, a, files, f"{cls.KEY} action")}
 
 
 def _names(refs: Sequence[str], files: Collection[str], where: str) -> list[str]:
@@ -506,7 +710,8 @@ def format_scenario(scenario: Scenario, *, comments: Sequence[str] = ()) -> str:
     """``scenario`` as TOML text that :func:`parse_scenario` reads back to an equal :class:`Scenario`.
 
     ``comments`` open the file, a ``#`` line each.  Scripts are inline arrays of :func:`action_table`
-    tables; optional keys at their default are left out.
+    tables; optional keys at their default are left out.  A script may hold action kinds of your own: read
+    the text back with ``parse_scenario(text, actions=[...])``.
     """
     sc = scenario
     files = [f["name"] for f in sc.files]

@@ -37,6 +37,8 @@ from ._clock import MAX_TIME
 from ._errors import ScriptError, describe
 
 __all__ = [
+    "ACTION_TYPES",
+    "SCENARIO_KEY",
     "Action",
     "CallFunctions",
     "Citation",
@@ -60,6 +62,10 @@ __all__ = [
     "step_action",
     "writes_message",
 ]
+
+
+SCENARIO_KEY = "scenario_key"
+"""The key of a field's ``metadata`` that gives its key in a scenario file (``None``: the format has none)."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -97,11 +103,18 @@ class ScriptAction:
     from the defaults below.  Its payload is read by the handler its declarations choose: a step
     writing a message reads ``text`` and ``citations``; a run ended by ``fail`` reads ``code`` and
     ``error_message``; one ended by ``run_out_of_tokens`` reads ``reason``.
+
+    In a scenario file an action is a table holding its ``KEY`` (``{ say = "Hi", duration = 2 }``),
+    whose value is its ``KEY_FIELD`` (``KEY_VALUE`` when it has none), and its other fields under their
+    names, or under the key a field's ``metadata`` gives as ``SCENARIO_KEY`` (``None``: the format has no
+    syntax for it; a value other than its default is refused when written).
     """
 
     __slots__ = ()
 
     KEY: ClassVar[str] = ""  # its key in a scenario file's script table; "" for none
+    KEY_FIELD: ClassVar[str | None] = None  # the field its KEY's value gives (None: its first without a default; "": none)
+    KEY_VALUE: ClassVar[object] = True  # its KEY's value when that gives no field (file_search = true, queue = "stall")
     TOOL: ClassVar[str] = ""  # the tool type (as API v2 names it) its step uses; "" for none
     STEP: ClassVar[str] = ""  # the run step type it creates; "" when it creates none of its own
     ENDS: ClassVar[str] = ""  # the run trigger that ends the run after ``duration``; "" when the run goes on
@@ -150,7 +163,7 @@ class Say(ScriptAction):
     duration: float = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    citations: tuple[Citation, ...] = ()
+    citations: tuple[Citation, ...] = field(default=(), metadata={SCENARIO_KEY: "cite"})
     estimate: int = field(init=False, repr=False, compare=False, default=0)
     """Completion tokens when ``completion_tokens`` is None (estimated from the text)."""
 
@@ -246,7 +259,7 @@ class CodeInterpreter(ScriptAction):
     duration: float = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    images: tuple[bytes, ...] = ()
+    images: tuple[bytes, ...] = field(default=(), metadata={SCENARIO_KEY: None})
     estimate: int = field(init=False, repr=False, compare=False, default=0)
     """Completion tokens when ``completion_tokens`` is None (estimated from the code)."""
 
@@ -295,9 +308,9 @@ class FileSearch(ScriptAction):
     duration: float = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    results: tuple[SearchResult, ...] = ()
-    ranker: str = DEFAULT_RANKER
-    score_threshold: float = 0.0
+    results: tuple[SearchResult, ...] = field(default=(), metadata={SCENARIO_KEY: None})
+    ranker: str = field(default=DEFAULT_RANKER, metadata={SCENARIO_KEY: None})
+    score_threshold: float = field(default=0.0, metadata={SCENARIO_KEY: None})
     estimate: int = field(init=False, repr=False, compare=False, default=0)
     """Completion tokens when ``completion_tokens`` is None (none: the search writes no text)."""
 
@@ -333,6 +346,7 @@ class Fail(ScriptAction):
     """
 
     KEY: ClassVar[str] = "fail"
+    KEY_FIELD: ClassVar[str | None] = "code"
     ENDS: ClassVar[str] = "fail"
 
     code: str = "server_error"
@@ -374,6 +388,7 @@ class RunOutOfTokens(ScriptAction):
     """
 
     KEY: ClassVar[str] = "run_out_of_tokens"
+    KEY_FIELD: ClassVar[str | None] = "reason"
     ENDS: ClassVar[str] = "run_out_of_tokens"
 
     reason: str = "max_completion_tokens"
@@ -418,6 +433,7 @@ class QueueStall(ScriptAction):
     """
 
     KEY: ClassVar[str] = "queue"
+    KEY_VALUE: ClassVar[object] = "stall"  # queue = "stall"; a number is a QueueDelay's seconds
     ENDS: ClassVar[str] = "expire"
     in_queue = True
 

@@ -9,8 +9,8 @@ create, retrieve and list carry no ``status``, ``completed_at``, ``incomplete_at
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import _wire_shapes as shapes
 from .. import spec
@@ -18,9 +18,12 @@ from .._wire_shapes import RUN_OPTION_DEFAULTS
 from .._wire_shapes import usage as usage_dict
 from ..lifecycle import Profile
 from ._records import Assistant, File, Message, Run, Step, Thread, VectorStore
-from ._script import Action, CallFunctions, CodeInterpreter, FileSearch, step_action
+from ._script import Action, step_action
 
-__all__ = ["RUN_OPTION_DEFAULTS", "Wire", "list_page", "usage_dict"]
+if TYPE_CHECKING:
+    from ._script import CallFunctions, CodeInterpreter, FileSearch
+
+__all__ = ["OUTPUT_DELTAS", "RUN_OPTION_DEFAULTS", "TOOL_CALLS", "Wire", "list_page", "usage_dict"]
 
 Json = dict[str, Any]
 
@@ -135,23 +138,29 @@ class Wire:
 
     def tool_calls(self, s: Step, include: bool = False) -> list[Json]:
         """The step's tool calls as they stand (outputs appear when the call finished); ``include``: with the
-        text of file search results."""
+        text of file search results.  The action's ``TOOL`` declaration chooses the builder (:data:`TOOL_CALLS`)."""
         a = s.action
-        if isinstance(a, CallFunctions):
-            outs = s.outputs
-            return [shapes.function_call(cid, c.name, c.arguments, outs[i] if outs else None)
-                    for i, (cid, c) in enumerate(zip(s.call_ids, a.calls, strict=True))]
-        if isinstance(a, CodeInterpreter):
-            return [shapes.interpreter_call(s.call_ids[0], self.tool_type["code_interpreter"], a.input,
-                                            self._interpreter_outputs(s))]
-        if isinstance(a, FileSearch):
-            return [shapes.search_call(s.call_ids[0], self.tool_type["file_search"], self._search(s, include))]
-        return []
+        build = TOOL_CALLS.get(a.TOOL)
+        return build(self, s, a, include) if build is not None else []
 
-    def _search(self, s: Step, include: bool) -> Json:
+    def _function_calls(self, s: Step, a: CallFunctions, include: bool) -> list[Json]:
+        """Function calls: each with its arguments, and its output once submitted."""
+        outs = s.outputs
+        return [shapes.function_call(cid, c.name, c.arguments, outs[i] if outs else None)
+                for i, (cid, c) in enumerate(zip(s.call_ids, a.calls, strict=True))]
+
+    def _interpreter_calls(self, s: Step, a: CodeInterpreter, include: bool) -> list[Json]:
+        """A code interpreter call: its input, and its outputs once it finished."""
+        return [shapes.interpreter_call(s.call_ids[0], self.tool_type["code_interpreter"], a.input,
+                                        self._interpreter_outputs(s, a))]
+
+    def _search_calls(self, s: Step, a: FileSearch, include: bool) -> list[Json]:
+        """A file search call (named retrieval in v1)."""
+        return [shapes.search_call(s.call_ids[0], self.tool_type["file_search"], self._search(s, a, include))]
+
+    def _search(self, s: Step, a: FileSearch, include: bool) -> Json:
         """A file search call's details: its ranking options, and its results once it finished (wire)."""
-        a = s.action
-        if not self.search_details or not isinstance(a, FileSearch):
+        if not self.search_details:
             return {}
         results = []
         if s.status == self.step_completed:
@@ -162,15 +171,22 @@ class Wire:
                 results.append(found)
         return shapes.search_details(a.ranker, a.score_threshold, results)
 
-    def _interpreter_outputs(self, s: Step) -> list[Json]:
+    def _interpreter_outputs(self, s: Step, a: CodeInterpreter) -> list[Json]:
         """A finished code interpreter call's outputs: its images, then its logs (the recorded order)."""
-        a = s.action
-        if s.status != self.step_completed or not isinstance(a, CodeInterpreter):
+        if s.status != self.step_completed:
             return []
         out: list[Json] = [{"type": "image", "image": {"file_id": f}} for f in s.image_ids]
         if a.logs:
             out.append({"type": "logs", "logs": a.logs})
         return out
+
+    def _interpreter_output_delta(self, s: Step, a: CodeInterpreter) -> Json | None:
+        """The delta that shows a finished code interpreter call's outputs (None: it has none)."""
+        outputs = self._interpreter_outputs(s, a)
+        if not outputs:
+            return None
+        kind = self.tool_type["code_interpreter"]
+        return {"index": 0, "type": kind, kind: {"outputs": [{"index": i, **o} for i, o in enumerate(outputs)]}}
 
     def step(self, s: Step, *, fresh: bool = False, streamed: bool = False, include: bool = False) -> Json:
         """A run step; ``fresh`` renders it as its ``created`` event does (no tool calls yet).
@@ -270,18 +286,34 @@ class Wire:
 
     def step_deltas(self, s: Step, size: int, *, finished: bool) -> list[Json]:
         """``thread.run.step.delta`` payloads: the calls as they start, or (``finished``) their outputs."""
-        a = s.action
         parts: list[Json] = []
         if not finished:
             for i, call in enumerate(self.tool_calls(s)):
                 body = call[call["type"]]
                 grown = body.get("arguments", body.get("input", ""))
                 parts += shapes.call_deltas(i, call, shapes.chunks(grown, size) if isinstance(grown, str) else ())
-        elif isinstance(a, CodeInterpreter) and (a.logs or s.image_ids):
-            kind = self.tool_type["code_interpreter"]
-            outputs = [{"index": i, **o} for i, o in enumerate(self._interpreter_outputs(s))]
-            parts.append({"index": 0, "type": kind, kind: {"outputs": outputs}})
+        else:
+            a = s.action
+            build = OUTPUT_DELTAS.get(a.TOOL)
+            part = build(self, s, a) if build is not None else None
+            if part is not None:
+                parts.append(part)
         return [shapes.step_delta(s.id, s.type, p) for p in parts]
+
+
+TOOL_CALLS: dict[str, Callable[[Wire, Step, Any, bool], list[Json]]] = {
+    spec.PAUSING_TOOL_CALL_TYPE: Wire._function_calls,
+    "code_interpreter": Wire._interpreter_calls,
+    "file_search": Wire._search_calls,
+}
+"""The builder of a step's tool calls, by the ``TOOL`` (API v2's name) its action declares: called with the
+step, its action and ``include``; a step whose tool has none shows no calls."""
+
+OUTPUT_DELTAS: dict[str, Callable[[Wire, Step, Any], Json | None]] = {
+    "code_interpreter": Wire._interpreter_output_delta,
+}
+"""The builder of the delta that shows a finished call's outputs, by its action's ``TOOL`` (None: no delta);
+a tool missing here shows its outputs only in the completed step."""
 
 
 def step_type(action: Action) -> str:
