@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import spec
+from ..lifecycle import Lifecycle
 from ._checks import CREATED_AT, KIND_LABEL, OBJECT, STATUS, function_calls
 from ._findings import ERROR, INFO, Finding, InputError
 from ._moves import MoveRules
@@ -76,6 +77,25 @@ class Children(MoveRules):
                 self.add(f)
         return oid, status
 
+    def _advance(
+        self, kind: str, lc: Lifecycle, states: dict[str, ObjState], d: dict[str, Any], oid: str,
+        status: str, run_id: Any, where: Where, after: int, st: StreamState | None, part: str | None,
+    ) -> bool:
+        """Move a step or message to ``status``; False when the move is refused (a finding says why).
+
+        ``after`` is the index of the last record this one is known to follow (its
+        stream's, when it arrives in one)."""
+        state = states.get(oid)
+        if state is None:
+            state = states[oid] = ObjState(oid, run_id)
+            if run_id.__class__ is str:
+                self.of_run.setdefault(run_id, []).append(oid)
+        local: str | None = None
+        if st is not None:
+            local = self.streams.child_event(st, kind, d, oid, status, run_id, part, where, state)
+        concurrent = state.last_idx > after and (st is None or st is not state.channel)
+        return self._move(lc, kind, state, status, local, concurrent, st, where)
+
     def step(
         self, d: dict[str, Any], where: Where, after: int,
         st: StreamState | None, part: str | None,
@@ -91,18 +111,9 @@ class Children(MoveRules):
             return
         assert status is not None
         run_id: str = d["run_id"]
-        state = self.steps.get(oid)
-        if state is None:
-            state = self.steps[oid] = ObjState(oid, run_id)
-            self.of_run.setdefault(run_id, []).append(oid)
-        channel: object = None
-        local: str | None = None
         if st is not None:
-            channel = st
             after = st.after
-            local = self.streams.child_event(st, "run_step", d, oid, status, run_id, part, where, state)
-        concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
-        if not self._move(lc, "run_step", state, status, local, concurrent, channel, where):
+        if not self._advance("run_step", lc, self.steps, d, oid, status, run_id, where, after, st, part):
             return
         run = self.runs.get(run_id)
         self._after_run_end("run_step", oid, status, run, after, st, where)
@@ -184,19 +195,9 @@ class Children(MoveRules):
             return
         assert status is not None
         run_id = d.get("run_id")
-        state = self.messages.get(oid)
-        if state is None:
-            state = self.messages[oid] = ObjState(oid, run_id)
-            if run_id.__class__ is str:
-                self.of_run.setdefault(run_id, []).append(oid)
-        channel: object = None
-        local: str | None = None
         if st is not None:
-            channel = st
             after = st.after
-            local = self.streams.child_event(st, "message", d, oid, status, run_id, part, where, state)
-        concurrent = state.last_idx > after and (channel is None or channel is not state.channel)
-        if not self._move(lc, "message", state, status, local, concurrent, channel, where):
+        if not self._advance("message", lc, self.messages, d, oid, status, run_id, where, after, st, part):
             return
         if run_id.__class__ is str:
             self._after_run_end("message", oid, status, self.runs.get(run_id), after, st, where)
