@@ -148,8 +148,6 @@ class Tracker:
         self.as_of: str | None = as_of
         self.profile = prof = model if model is not None else profile(version, as_of)
         self.findings: list[Finding] = []
-        self.keep_finished = keep_finished
-        self.history_limit = history_limit
         # One set of compiled rules per period of the spec's dates, made when first needed; an object
         # is judged by the period of its created_at unless as_of fixes one.
         self._dated = as_of is None and model is None and len(periods(version)) > 1
@@ -403,6 +401,16 @@ class Tracker:
     def report(self) -> Report:
         """Everything so far as a :class:`Report`."""
         return self._runs.share().report(self.findings, strict=self.strict, version=self.version, as_of=self.as_of)
+
+    @property
+    def keep_finished(self) -> int | None:
+        """How many finished runs are kept (None: all); set when the tracker is made."""
+        return self._runs.keep_finished
+
+    @property
+    def history_limit(self) -> int:
+        """How many moves of each run's history are kept; set when the tracker is made."""
+        return self._runs.history_limit
 
     def share(self) -> Share:
         """What is known of the runs, as plain values (for a report made of several trackers' shares)."""

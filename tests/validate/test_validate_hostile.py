@@ -149,6 +149,19 @@ def test_keep_finished_zero_keeps_only_tombstones() -> None:
     assert [f.code for f in t.feed(run("queued")) if f.severity == "error"] == ["run.terminal_left"]
 
 
+def test_memory_bounds_are_fixed_when_the_tracker_is_made() -> None:
+    # a bound changed afterwards would silently not apply: it is read-only instead
+    t = Tracker(keep_finished=1, history_limit=3)
+    assert (t.keep_finished, t.history_limit) == (1, 3)
+    with pytest.raises(AttributeError):
+        t.keep_finished = 5  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        t.history_limit = 5  # type: ignore[misc]
+    for i in range(3):
+        t.feed(run("completed", rid=f"run_{i}", tid=f"t{i}"))
+    assert t.run_ids() == ["run_2"]
+
+
 @pytest.mark.parametrize(("kwargs", "words"), [
     ({"keep_finished": -1}, "keep_finished"), ({"keep_finished": 1.5}, "keep_finished"),
     ({"keep_finished": True}, "keep_finished"), ({"history_limit": -5}, "history_limit"),
