@@ -54,6 +54,7 @@ def model_scripts(
         RunOutOfTokens,
         Say,
     )
+    from ..sim._script import pauses
 
     prof = _compiled_profile(version)
     durations = (1, 0, 5, 30, *((spec.RUN_DEADLINE_SECONDS + 100,) if slow else ()))
@@ -93,11 +94,11 @@ def model_scripts(
                 fault = draw(queue_fault())
                 if fault is not None:
                     script.append(fault)
-                    if not isinstance(fault, QueueDelay):
-                        return tuple(script)  # the run never starts (or fails in the queue)
+                    if fault.ENDS:
+                        return tuple(script)  # the run ends in the queue (stalls until it expires, or fails)
             action = draw(step_action())
             script.append(action)
-            queued = isinstance(action, CallFunctions)
+            queued = pauses(action)
         ending = draw(st.integers(0, 2 if "run_out_of_tokens" in prof.run.triggers else 1))
         if ending == 1:
             during = draw(st.one_of(st.none(), step_action()))
