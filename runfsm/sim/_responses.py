@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn, cast
 
 from .. import responses_spec as rspec
+from .. import spec
 from ..lifecycle import compile_protocol
 from ._clock import Clock
 from ._engine import MAX_ACTIONS_PER_SECOND
@@ -38,9 +39,6 @@ from ._script import (
     Action,
     CallFunctions,
     Fail,
-    QueueDelay,
-    QueueStall,
-    RunOutOfTokens,
     Say,
     ScriptAction,
     ScriptContext,
@@ -83,9 +81,25 @@ class FilterContent(ScriptAction):
         _check_common(self)  # the clock's range: inf or 10**400 would not fit on it
 
 
-_ACTIONS = (Say, CallFunctions, Fail, RunOutOfTokens, FilterContent, QueueDelay, QueueStall)
 _Step = Action | FilterContent  # what a response can take from its script
-_ACTION_NAMES = ", ".join(k.__name__ for k in _ACTIONS)
+_TOOLS = ("", spec.PAUSING_TOOL_CALL_TYPE)  # a response's output items: messages and function calls
+
+
+def _unplayable(action: object) -> str | None:
+    """Why a response cannot play ``action`` (None: it can), read off the action's declarations.
+
+    A response writes messages and function calls, and ends by the triggers of its lifecycle; an
+    action of another tool (the Assistants' code interpreter, file search) or ending by a trigger
+    the lifecycle has no edge for is refused (queue actions end it before it starts, as a stall)."""
+    if not isinstance(action, ScriptAction):
+        return describe(action)
+    for part in (action, action.during):
+        if part is not None and part.TOOL not in _TOOLS:
+            step = "its step" if part is action else f"the step it interrupts ({type(part).__name__})"
+            return f"{step} uses the {part.TOOL} tool, and a response has only messages and function calls"
+    if action.ENDS and not action.in_queue and action.ENDS not in _LC.triggers:
+        return f"it ends by {action.ENDS!r}, which a response has no edge for"
+    return None
 _NOT_PLAYING = object()  # no script played yet: the first one read starts at its first action
 
 
@@ -189,9 +203,10 @@ class ResponsesBackend:
                 raise ScriptError(f"a script is a sequence of actions or a callable, got {describe(script)}")
             actions = tuple(script)
             for i, a in enumerate(actions):
-                if not isinstance(a, _ACTIONS):
-                    raise ScriptError(f"script action {i} is not an action the Responses API can play "
-                                      f"({_ACTION_NAMES}): {describe(a)}")
+                why = _unplayable(a)
+                if why is not None:
+                    raise ScriptError(f"script action {i} ({type(a).__name__}) is not an action the Responses API "
+                                      f"can play: {why}")
             self._script = actions
         self._playing = _NOT_PLAYING
 
@@ -222,10 +237,10 @@ class ResponsesBackend:
         else:
             self._cursor = index  # a script that has run out stays out
             return DEFAULT_REPLY
-        if not isinstance(action, _ACTIONS):
-            what = type(action).__name__ if isinstance(action, ScriptAction) else describe(action)  # an Assistants tool
-            raise ScriptError(f"{what} is not an action the Responses API can play ({_ACTION_NAMES})")
-        return action
+        why = _unplayable(action)
+        if why is not None:
+            raise ScriptError(f"{type(action).__name__} is not an action the Responses API can play: {why}")
+        return cast(_Step, action)
 
     def _actions(self, r: _Response) -> float | None:
         """Take ``r``'s queue actions and its model action: the queue delay (None: stalled).
@@ -435,8 +450,8 @@ class ResponsesBackend:
         action = r.action
         trigger = action.ENDS if action is not None else ""
         if trigger == "fail":
-            failing = cast("Fail", action)
-            r.body["error"] = {"code": failing.code, "message": failing.message or "The model failed."}
+            failing = cast("Fail", action)  # any action ending by "fail" has a code and an error_message
+            r.body["error"] = {"code": failing.code, "message": failing.error_message}
             self._set(r, trigger)
             return
         if trigger:  # it ends incomplete, for the reason its trigger names

@@ -21,7 +21,9 @@ from runfsm.sim import (
     SCENARIO_KEY,
     CallFunctions,
     Citation,
+    Clock,
     CodeInterpreter,
+    Fail,
     FunctionCall,
     QueueDelay,
     QueueStall,
@@ -38,6 +40,7 @@ from runfsm.sim import (
     run_scenario,
 )
 from runfsm.sim._clock import DEFAULT_START
+from runfsm.sim._responses import ResponsesBackend
 from runfsm.sim._scenario_format import action_kinds
 from runfsm.sim._script import estimate_tokens
 
@@ -171,6 +174,40 @@ def test_a_kind_declaring_the_function_tool_shows_its_calls(stream: bool) -> Non
     assert ours == builtin
     assert ours[1]["status"] == "requires_action"
     assert [c["function"]["arguments"] for c in ours[2][0]["step_details"]["tool_calls"]] == ['{"x": 1}', '{"x": 2}']
+
+
+def _responses(ours: list[ScriptAction], builtin: list[ScriptAction]) -> tuple[Any, Any]:
+    """What a background response of each script shows once its actions are done."""
+    shown = []
+    for script in (ours, builtin):
+        backend = ResponsesBackend(Clock(), seed=3, script=script)
+        r = backend.create(model="gpt-4o", input="hi", background=True)
+        assert isinstance(r, dict)
+        backend.clock.advance(30)
+        shown.append(backend.retrieve(r["id"]))
+    return shown[0], shown[1]
+
+
+@pytest.mark.parametrize(("ours", "builtin", "status"), [
+    ([Quote("Hello there.")], [Say("Hello there.")], "completed"),
+    ([Ask((FunctionCall("f", {"x": 1}),))], [CallFunctions((FunctionCall("f", {"x": 1}),))], "completed"),
+    ([Hold(duration=4), Quote("late")], [QueueDelay(4), Say("late")], "completed"),
+    ([Overload("rate_limit_exceeded", during=Quote("half"))],
+     [Fail("rate_limit_exceeded", "Overloaded (rate_limit_exceeded).", duration=2, during=Say("half"))], "failed"),
+])
+def test_a_response_plays_kinds_of_your_own_by_their_declarations(
+        ours: list[ScriptAction], builtin: list[ScriptAction], status: str) -> None:
+    mine, theirs = _responses(ours, builtin)
+    assert mine == theirs
+    assert mine["status"] == status
+
+
+def test_a_response_refuses_a_kind_of_another_tool_naming_the_tool() -> None:
+    with pytest.raises(ScriptError, match=r"\(Notebook\).*its step uses the code_interpreter tool") as err:
+        ResponsesBackend(Clock(), script=[Notebook("print(1)")])
+    assert "messages and function calls" in str(err.value)
+    with pytest.raises(ScriptError, match=r"interrupts \(CodeInterpreter\) uses the code_interpreter tool"):
+        ResponsesBackend(Clock(), script=[Fail(during=CodeInterpreter("print(1)"))])
 
 
 SCENARIO = """\
