@@ -138,14 +138,15 @@ class LifecycleTracker(MoveRules):
             state = self._states[(kind, oid)] = Seen(oid)
         fixed = self._immutable.get(kind)
         if fixed:
-            fields = state.fixed
-            if fields:
-                self._new += immutables(fixed, kind, lc.label, oid, fields.get, fields.__setitem__, value, where)
-            else:  # a first snapshot: nothing to compare yet, keep what it shows
-                for field in fixed:
-                    v = value.get(field)
-                    if v is not None:
-                        fields[field] = v
+            # one C-level read of the fields per snapshot; they are compared one by one only when they differ
+            now = tuple(map(value.get, fixed))
+            kept = state.fixed
+            if kept is None:
+                state.fixed = now
+            elif now != kept:
+                held = dict(zip(fixed, kept, strict=True))
+                self._new += immutables(fixed, kind, lc.label, oid, held.get, held.__setitem__, value, where)
+                state.fixed = tuple(held.values())
         old = state.status
         self._move(lc, kind, state, status, local, False, stream if event is not None else None, where)
         if state.status != old or not state.history:

@@ -118,4 +118,4 @@ class Seen:
         self.channel: object = None
         self.history: list[str] = []
         self.moves: list[tuple[str, str, bool]] = []
-        self.fixed: dict[str, object] = {}  # immutable field -> the value first seen
+        self.fixed: tuple[object, ...] | None = None  # the immutable fields' values known so far, in order
