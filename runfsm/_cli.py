@@ -69,8 +69,9 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--depth", type=int, default=None, help="exploration bound (default 12; assistants only)")
         p.add_argument("--strict", action="store_true", help="explore the strict simulator (no inferred edges)")
     elif name == "check":  # declared here: building the parser must not load the simulator
-        p.add_argument("target", metavar="MODULE:FUNCTION",
-                       help="the client function to check: package.module:function or path/to/file.py:function")
+        p.add_argument("target", metavar="MODULE:FUNCTION", nargs="?",
+                       help="the client function to check: package.module:function or path/to/file.py:function "
+                            "(not needed with --list)")
         p.add_argument("--async", dest="asynchronous", action="store_true",
                        help="the function is async (detected from 'async def' anyway)")
         p.add_argument("--strict", action="store_true", help="leave out and refuse the moves the spec grades inferred")

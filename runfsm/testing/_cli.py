@@ -74,6 +74,8 @@ def main(args: argparse.Namespace) -> int:
             for b in select(catalogue(strict=args.strict, protocol=info.name, **chosen_version), args.only):
                 print(f"{b.name:<36} {b.description}")
             return 0
+        if args.target is None:
+            raise TargetError("give the client function to check (MODULE:FUNCTION), or --list to see the behaviours")
         fn = load_target(args.target)
         if args.asynchronous and not inspect.iscoroutinefunction(fn):
             raise TargetError(f"{args.target} is not an async function (async def), but --async was given")

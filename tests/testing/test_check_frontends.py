@@ -87,9 +87,17 @@ def test_check_a_script_that_exits_at_import_is_bad_input(tmp_path: Path, capsys
 
 
 def test_check_list_names_the_behaviours(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "x:y", "--list", "--strict"]) == 0
+    assert main(["check", "--list", "--strict"]) == 0  # no client needed to see what it would face
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("completes ") and "stalls_in_queue" not in out
+    assert main(["check", "x:y", "--list", "--strict"]) == 0
+    assert capsys.readouterr().out == out
+
+
+def test_check_without_a_client_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "runfsm check: give the client function to check (MODULE:FUNCTION), or --list to see the behaviours")
 
 
 # --- the pytest parameter ---------------------------------------------------------------------------------
