@@ -36,11 +36,16 @@ def _add_protocol(p: argparse.ArgumentParser) -> None:
                         + ", ".join(f"{n} {info.default_version}" for n, info in PROTOCOLS.items()) + ")")
 
 
+def _add_assistants_version(p: argparse.ArgumentParser, more: str) -> None:
+    p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION,
+                   help=f"the Assistants API version (default {spec.DEFAULT_VERSION}){more}")
+
+
 def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     if name in ("tables", "diagram", "paths", "check"):
         _add_protocol(p)
     if name == "demo":
-        p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
+        _add_assistants_version(p, "")
     if name == "validate":
         p.add_argument("paths", nargs="+", metavar="PATH", help="JSON Lines, JSON or SSE text files ('-' for stdin)")
         p.add_argument("--strict", action="store_true", help="inferred transitions are errors, not info")
@@ -49,7 +54,7 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         from .validate._cli import add_arguments as _add_validate_arguments  # the validator's own options
 
         _add_validate_arguments(p)
-        p.add_argument("--version", choices=spec.VERSIONS, default=spec.DEFAULT_VERSION, help=f"API version profile (default {spec.DEFAULT_VERSION})")
+        _add_assistants_version(p, "; Responses API records are told apart and checked by that protocol's rules")
     elif name == "simulate":
         p.add_argument("file", nargs="?", metavar="FILE|NAME",
                        help="scenario file (TOML), or the name of a built-in scenario (see --list)")
