@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
-    "ACTIVE", "ACTORS", "EVIDENCE", "PAUSED", "REFUSAL_CONDITIONS", "TERMINAL", "EventAlias", "FieldRule",
+    "ACTIVE", "ACTORS", "CREATED", "DELTA", "EVIDENCE", "PAUSED", "REFUSAL_CONDITIONS", "TERMINAL", "EventAlias", "FieldRule",
     "ObjectSpec", "Protocol", "RefusalRow", "StatusRow", "TransitionRow",
 ]
 
@@ -25,6 +25,12 @@ EVIDENCE = ("doc", "wire", "inferred")
 ACTIVE = "active"
 PAUSED = "active paused"
 TERMINAL = "terminal"
+
+# An event "<prefix>.created" carries its object in the lifecycle's initial status (a created run
+# is queued); "<prefix>.delta" carries a part of it and no status; every other event part names
+# the status it carries.
+CREATED = "created"
+DELTA = "delta"
 
 
 class StatusRow(NamedTuple):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import spec
+from ._rows import CREATED, DELTA
 from .lifecycle import Lifecycle, Profile
 
 Json = dict[str, Any]
@@ -263,11 +264,11 @@ class EventOrder:
         self.run = {s: names[("run", s)] for s in profile.run.order}
         self.step = {s: names[("run_step", s)] for s in profile.run_step.order}
         self.message = {s: names[("message", s)] for s in profile.message.order}
-        self.run_created = names[("run", "created")]
-        self.step_created = names[("run_step", "created")]
-        self.step_delta = names[("run_step", "delta")]
-        self.message_created = names[("message", "created")]
-        self.message_delta = names[("message", "delta")]
+        self.run_created = names[("run", CREATED)]
+        self.step_created = names[("run_step", CREATED)]
+        self.step_delta = names[("run_step", DELTA)]
+        self.message_created = names[("message", CREATED)]
+        self.message_delta = names[("message", DELTA)]
         self.thread_created = spec.EVENT_THREAD_CREATED
         self.done = spec.EVENT_DONE
         # The events that open each object, in order (each carries the object as it was created).

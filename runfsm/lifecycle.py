@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from . import spec
 from ._dates import ALL_DATES, Period, _boundaries, _holds, _periods_of, as_of_day, day_seconds, parse_held
 from ._protocol_types import type_problems
+from ._rows import CREATED
 from .errors import IllegalTransition, SpecError, UnknownStatus
 
 __all__ = ["Lifecycle", "Period", "Profile", "Transition", "as_of_day", "compile_protocol", "periods", "profile",
@@ -113,6 +114,8 @@ class Lifecycle:
         self.order: tuple[str, ...] = tuple(r.status for r in rows)
         self.statuses: frozenset[str] = frozenset(self.order)
         self.initial = initial
+        # the status an event part names: "<prefix>.created" the initial one, "<prefix>.<status>" its own
+        self.status_named: dict[str, str] = {**{s: s for s in self.order}, CREATED: initial}
         self.terminal: frozenset[str] = frozenset(r.status for r in rows if r.klass == spec.TERMINAL)
         self.active: frozenset[str] = frozenset(r.status for r in rows if r.klass != spec.TERMINAL)
         self.paused: frozenset[str] = frozenset(r.status for r in rows if r.klass == spec.PAUSED)

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from .. import spec
+from .._rows import CREATED
 from ..lifecycle import Profile
 from ..sim import SimConfig, Simulator
 from ..validate import Tracker
@@ -93,7 +94,7 @@ class _Checker:
         self.step_done = step.by_trigger[(step.initial, "complete")].dest
         self.reason_trigger = {v: k for k, v in spec.MESSAGE_REASON_BY_TRIGGER.items()}
         events = {part: name for name, (kind, part) in prof.event_names().items() if kind == "run"}
-        self.run_created = events["created"]
+        self.run_created = events[CREATED]
         self.run_events = {s: events[s] for s in run.order}
 
     def refusal(self, move: Move, outcome: _Outcome, before: _Obs, world: _World) -> list[str]:

@@ -20,7 +20,7 @@ from ._moves import MoveRules
 from ._rules import Rules
 from ._runs import RunState
 from ._state import ObjState, StreamState, Where
-from ._streams import CREATED, Emit, Streams
+from ._streams import Emit, Streams
 
 __all__ = ["Children"]
 
@@ -186,9 +186,9 @@ class Children(MoveRules):
         oid, status = read
         lc = self.rules.msg_lc
         if status is None:
-            if st is None:
+            if st is None or part is None:
                 return  # create, retrieve and list answers carry no status: nothing to track
-            status = lc.initial if part == CREATED else part
+            status = lc.status_named.get(part, part)
         elif status not in lc.statuses:
             if st is not None and part is not None:
                 self.streams.named_gap(st, "message", part, where.idx)

@@ -20,15 +20,14 @@ from typing import Any, ClassVar
 from ..lifecycle import Profile, compile_protocol
 from ..spec import Protocol
 from ._checks import ObjectChecks
-from ._findings import ERROR, WARNING, Finding, InputError, Report
-from ._moves import MoveRules, immutables
+from ._findings import WARNING, Finding, InputError, Report
+from ._moves import MoveRules, event_status, immutables
 from ._reader import coerce
 from ._state import Seen, Where, new_where
 from ._tracker import stream_key
 
 __all__ = ["LifecycleTracker", "validate_objects"]
 
-CREATED = "created"
 
 
 class LifecycleTracker(MoveRules):
@@ -122,12 +121,9 @@ class LifecycleTracker(MoveRules):
             return
         local: str | None = None
         if event is not None:
-            expected = lc.initial if part == CREATED else part
-            if expected in lc.statuses and status != expected and status not in self.profile.event_aliases.get(
-                    event, ()):
-                self._emit("stream.event_status", ERROR,
-                           f"event {event!r} carries {lc.label} {oid} in status {status!r}; the event name says "
-                           f"{expected!r}", oid, "stream", where)
+            wrong = event_status(lc, event, part, oid, status, self.profile.event_aliases, where)
+            if wrong is not None:
+                self._new.append(wrong)
             seen = self._streams.get(stream)
             if seen is None:
                 seen = self._streams[stream] = {}

@@ -18,7 +18,7 @@ from ._checks import short
 from ._findings import ERROR, INFO, Finding
 from ._state import Where
 
-__all__ = ["MoveRules", "immutables"]
+__all__ = ["MoveRules", "event_status", "immutables"]
 
 
 def immutables(fields: tuple[str, ...], kind: str, label: str, oid: str, get: Callable[[str], object],
@@ -41,6 +41,19 @@ def immutables(fields: tuple[str, ...], kind: str, label: str, oid: str, get: Ca
                 f"{label} {oid}: {field} changed from {short(old)} to {short(new)}; "
                 f"{', '.join(fields)} never change across snapshots of one {label}", oid, kind))
     return out
+
+
+def event_status(lc: Lifecycle, event: str, part: str | None, oid: str, status: str,
+                 aliases: Mapping[str, frozenset[str]], where: Where) -> Finding | None:
+    """An event whose name says one status carrying its object in another: the finding, or None.
+
+    ``part`` is the event name's last part (:attr:`Lifecycle.status_named` says which status it
+    names, if any); the protocol's ``aliases`` let a name carry other statuses too."""
+    expected = lc.status_named.get(part) if part is not None else None
+    if expected is None or status == expected or status in aliases.get(event, ()):
+        return None
+    return where.finding("stream.event_status", ERROR, f"event {event!r} carries {lc.label} {oid} in status "
+                         f"{status!r}; the event name says {expected!r}", oid, "stream")
 
 
 class MoveRules:

@@ -26,12 +26,13 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from .. import spec
+from .._rows import CREATED
 from ._checks import ASSISTANT_ID, CREATED_AT, ID, STARTED_AT, STATUS, THREAD_ID, required_call_ids, short
 from ._findings import ERROR, WARNING, Finding, InputError, Report
 from ._moves import MoveRules, immutables
 from ._rules import RuleBook, Rules
 from ._state import NEVER, StreamState, Where
-from ._streams import CREATED, Emit, Streams, ev
+from ._streams import Emit, Streams, ev
 
 __all__ = ["THREAD_RECENT", "RunState", "Runs", "Share", "ThreadState"]
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import spec
+from .._rows import CREATED, DELTA
 from ._checks import (
     KIND_LABEL,
     OBJECT,
@@ -36,14 +37,13 @@ from ._checks import (
     type_name,
 )
 from ._findings import ERROR, INFO, WARNING, Finding, InputError
+from ._moves import event_status
 from ._reader import DONE_DATA, coerce, loads_lenient
 from ._rules import Rules
 from ._state import DONE, FRESH, NEVER, OPEN, LocalState, ObjState, StreamState, Where
 
-__all__ = ["CREATED", "DELTA", "Streams", "error_text", "ev", "str_or_none"]
+__all__ = ["Streams", "error_text", "ev", "str_or_none"]
 
-CREATED = "created"
-DELTA = "delta"
 _DELTA_OBJECTS = {k: f"{v}.delta" for k, v in spec.OBJECT_TYPES.items()}
 
 
@@ -271,8 +271,8 @@ class Streams:
     def named_gap(self, st: StreamState, kind: str, part: str, idx: int) -> None:
         """An event whose data could not be read: keep what its name says."""
         if kind == "run" and part != DELTA:
-            status = self.rules.run_lc.initial if part == CREATED else part
-            if status in self.rules.run_lc.statuses:
+            status = self.rules.run_lc.status_named.get(part)
+            if status is not None:
                 st.run_status = status
                 st.run_idx = idx
                 st.run_created = part == CREATED
@@ -284,12 +284,9 @@ class Streams:
         self, st: StreamState, d: Mapping[str, Any], oid: str, status: str, part: str | None, where: Where,
     ) -> str | None:
         """Stream rules of one run event; returns the run's previous status in this stream (None: unknown)."""
-        lc = self.rules.run_lc
-        expected = lc.initial if part == CREATED else part
-        if status != expected and status not in self.rules.aliases.get(ev("run", part), ()):
-            self.emit("stream.event_status", ERROR,
-                       f"event {ev('run', part)!r} carries run {oid} in status {status!r}; "
-                       f"the event name says {expected!r}", oid, "stream", where)
+        wrong = event_status(self.rules.run_lc, ev("run", part), part, oid, status, self.rules.aliases, where)
+        if wrong is not None:
+            self.add(wrong)
         if st.run_id is None:
             st.run_id = oid
         elif st.run_id != oid:
@@ -325,11 +322,10 @@ class Streams:
         """Stream rules of one step or message event; returns its previous status in this stream."""
         lc = self.rules.checks[kind].lifecycle
         label = KIND_LABEL[kind]
-        expected = lc.initial if part == CREATED else part
-        if d.get(STATUS) is not None and status != expected and status not in self.rules.aliases.get(ev(kind, part), ()):
-            self.emit("stream.event_status", ERROR,
-                       f"event {ev(kind, part)!r} carries {label} {oid} in status {status!r}; "
-                       f"the event name says {expected!r}", oid, "stream", where)
+        if d.get(STATUS) is not None:
+            wrong = event_status(lc, ev(kind, part), part, oid, status, self.rules.aliases, where)
+            if wrong is not None:
+                self.add(wrong)
         if run_id.__class__ is str:
             if st.run_id is None:
                 st.run_id = run_id
