@@ -62,29 +62,32 @@ class LifecycleTracker(MoveRules):
 
     def feed(self, obj: object, *, source: str | None = None, line: int | None = None) -> list[Finding]:
         """One polled object (a dict, JSON text or SDK model)."""
-        return self._record(source, line, self._one, obj, None, None)
+        return self._record(self._one, obj, None, None, source, line)
 
     def feed_event(self, name: str, data: object, *, stream: object = None, source: str | None = None,
                    line: int | None = None) -> list[Finding]:
         """One stream event; events of one ``stream`` are checked edge by edge."""
         if name.__class__ is not str:
-            return self._record(source, line, _refuse, InputError(
+            return self._record(_refuse, InputError(
                 f"an event name must be a string, not {type(name).__name__}", source=source, line=line,
-                code="input.type"))
-        return self._record(source, line, self._one, data, name, stream_key(stream))
+                code="input.type"), None, None, source, line)
+        return self._record(self._one, data, name, stream_key(stream), source, line)
 
     def continue_at(self, index: int) -> None:
         """Number the next record ``index`` (a tracker checking some records of a longer sequence)."""
         self._count = index
 
-    def _record(self, source: str | None, line: int | None, check: Callable[..., None], *args: Any) -> list[Finding]:
-        """Check one record (``check(where, *args)``); an input error in it becomes its finding."""
+    def _record(self, check: Callable[[Where, Any, Any, Any], None], a: Any, b: Any, c: Any, source: str | None,
+                line: int | None) -> list[Finding]:
+        """Check one record (``check(where, a, b, c)``); an input error in it becomes its finding.
+
+        Three arguments, not ``*args``: this runs once per record, and packing them costs."""
         new: list[Finding] = []
         self._new = new
         where = new_where(Where, (source, line, self._count))
         self._count += 1
         try:
-            check(where, *args)
+            check(where, a, b, c)
         except InputError as exc:
             new.append(exc.finding(where.idx))
         self.findings.extend(new)
@@ -169,7 +172,7 @@ class LifecycleTracker(MoveRules):
                             strict=self.strict, version=self.profile.version)
 
 
-def _refuse(where: Where, error: InputError) -> None:
+def _refuse(where: Where, error: InputError, _b: None, _c: None) -> None:
     raise error
 
 

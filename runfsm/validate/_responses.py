@@ -140,7 +140,7 @@ class ResponsesTracker(LifecycleTracker):
     def feed_event(self, name: str | None, data: object, *, stream: object = None, source: str | None = None,
                    line: int | None = None) -> list[Finding]:
         """One stream event: its name (``None``: read ``type``) and its data, the whole event object."""
-        return self._record(source, line, self._event, name, data, stream_key(stream))
+        return self._record(self._event, name, data, stream_key(stream), source, line)
 
     def streaming(self, stream: object) -> bool:
         """True when ``stream`` (a key as :meth:`feed_event` takes it) carries a Responses stream."""
