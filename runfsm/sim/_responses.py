@@ -82,21 +82,25 @@ class FilterContent(ScriptAction):
 
 
 _Step = Action | FilterContent  # what a response can take from its script
-_TOOLS = ("", spec.PAUSING_TOOL_CALL_TYPE)  # a response's output items: messages and function calls
+# The output items this simulator writes: messages and function calls (the API's hosted tools, such
+# as its own code interpreter and file search, are not simulated).
+_TOOLS = ("", spec.PAUSING_TOOL_CALL_TYPE)
 
 
 def _unplayable(action: object) -> str | None:
     """Why a response cannot play ``action`` (None: it can), read off the action's declarations.
 
-    A response writes messages and function calls, and ends by the triggers of its lifecycle; an
-    action of another tool (the Assistants' code interpreter, file search) or ending by a trigger
-    the lifecycle has no edge for is refused (queue actions end it before it starts, as a stall)."""
+    The simulated response writes messages and function calls, and ends by the triggers of its
+    lifecycle; an action of another tool (the Assistants' code interpreter, file search) or ending
+    by a trigger the lifecycle has no edge for is refused (queue actions end it before it starts,
+    as a stall)."""
     if not isinstance(action, ScriptAction):
         return describe(action)
     for part in (action, action.during):
         if part is not None and part.TOOL not in _TOOLS:
             step = "its step" if part is action else f"the step it interrupts ({type(part).__name__})"
-            return f"{step} uses the {part.TOOL} tool, and a response has only messages and function calls"
+            return (f"{step} uses the {part.TOOL} tool, and the simulated response writes only messages and "
+                    "function calls")
     if action.ENDS and not action.in_queue and action.ENDS not in _LC.triggers:
         return f"it ends by {action.ENDS!r}, which a response has no edge for"
     return None
