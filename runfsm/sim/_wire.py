@@ -10,7 +10,7 @@ create, retrieve and list carry no ``status``, ``completed_at``, ``incomplete_at
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import _wire_shapes as shapes
 from .. import spec
@@ -18,10 +18,7 @@ from .._wire_shapes import RUN_OPTION_DEFAULTS
 from .._wire_shapes import usage as usage_dict
 from ..lifecycle import Profile
 from ._records import Assistant, File, Message, Run, Step, Thread, VectorStore
-from ._script import Action, step_action
-
-if TYPE_CHECKING:
-    from ._script import CallFunctions, CodeInterpreter, FileSearch
+from ._script import Action, CallFunctions, CodeInterpreter, FileSearch, step_action
 
 __all__ = ["OUTPUT_DELTAS", "RUN_OPTION_DEFAULTS", "TOOL_CALLS", "Wire", "list_page", "usage_dict"]
 
@@ -151,12 +148,12 @@ class Wire:
 
     def _interpreter_calls(self, s: Step, a: CodeInterpreter, include: bool) -> list[Json]:
         """A code interpreter call: its input, and its outputs once it finished."""
-        return [shapes.interpreter_call(s.call_ids[0], self.tool_type["code_interpreter"], a.input,
+        return [shapes.interpreter_call(s.call_ids[0], self.tool_type[a.TOOL], a.input,
                                         self._interpreter_outputs(s, a))]
 
     def _search_calls(self, s: Step, a: FileSearch, include: bool) -> list[Json]:
         """A file search call (named retrieval in v1)."""
-        return [shapes.search_call(s.call_ids[0], self.tool_type["file_search"], self._search(s, a, include))]
+        return [shapes.search_call(s.call_ids[0], self.tool_type[a.TOOL], self._search(s, a, include))]
 
     def _search(self, s: Step, a: FileSearch, include: bool) -> Json:
         """A file search call's details: its ranking options, and its results once it finished (wire)."""
@@ -185,7 +182,7 @@ class Wire:
         outputs = self._interpreter_outputs(s, a)
         if not outputs:
             return None
-        kind = self.tool_type["code_interpreter"]
+        kind = self.tool_type[a.TOOL]
         return {"index": 0, "type": kind, kind: {"outputs": [{"index": i, **o} for i, o in enumerate(outputs)]}}
 
     def step(self, s: Step, *, fresh: bool = False, streamed: bool = False, include: bool = False) -> Json:
@@ -302,15 +299,15 @@ class Wire:
 
 
 TOOL_CALLS: dict[str, Callable[[Wire, Step, Any, bool], list[Json]]] = {
-    spec.PAUSING_TOOL_CALL_TYPE: Wire._function_calls,
-    "code_interpreter": Wire._interpreter_calls,
-    "file_search": Wire._search_calls,
+    CallFunctions.TOOL: Wire._function_calls,
+    CodeInterpreter.TOOL: Wire._interpreter_calls,
+    FileSearch.TOOL: Wire._search_calls,
 }
 """The builder of a step's tool calls, by the ``TOOL`` (API v2's name) its action declares: called with the
 step, its action and ``include``; a step whose tool has none shows no calls."""
 
 OUTPUT_DELTAS: dict[str, Callable[[Wire, Step, Any], Json | None]] = {
-    "code_interpreter": Wire._interpreter_output_delta,
+    CodeInterpreter.TOOL: Wire._interpreter_output_delta,
 }
 """The builder of the delta that shows a finished call's outputs, by its action's ``TOOL`` (None: no delta);
 a tool missing here shows its outputs only in the completed step."""
