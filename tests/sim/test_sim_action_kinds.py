@@ -210,6 +210,27 @@ def test_a_response_refuses_a_kind_of_another_tool_naming_the_tool() -> None:
         ResponsesBackend(Clock(), script=[Fail(during=CodeInterpreter("print(1)"))])
 
 
+@dataclass(frozen=True, slots=True)
+class Deadline(ScriptAction):
+    """The run expires while it works: an end the Assistants have and a response has not."""
+
+    KEY: ClassVar[str] = "deadline"
+    ENDS: ClassVar[str] = "expire"
+
+    duration: float = 1
+
+
+def test_a_response_refuses_a_kind_ending_by_a_trigger_it_has_no_edge_for() -> None:
+    with pytest.raises(ScriptError, match=r"\(Deadline\).*ends by 'expire', which a response has no edge for"):
+        ResponsesBackend(Clock(), script=[Deadline()])
+    # the same end on the queue is a stall, which a response plays (it stays queued)
+    backend = ResponsesBackend(Clock(), script=[QueueStall()])
+    r = backend.create(model="gpt-4o", input="hi", background=True)
+    assert isinstance(r, dict)
+    backend.clock.advance(600)
+    assert backend.retrieve(r["id"])["status"] == "queued"
+
+
 SCENARIO = """\
 name = "own kinds"
 
