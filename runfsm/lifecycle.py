@@ -88,6 +88,7 @@ class Lifecycle:
         period: Period | None = None,
         versions: Sequence[str] = spec.VERSIONS,
         label: str | None = None,
+        event_prefix: str = "",
     ) -> None:
         versions = tuple(versions)
         if not versions:
@@ -108,6 +109,7 @@ class Lifecycle:
         field_rules = [r for r in field_rules if _holds(first, r.held, version, period, versions)]
         self.kind = kind
         self.label = label if label is not None else kind.replace("_", " ")
+        self.event_prefix = event_prefix  # its stream events are "<prefix>.<part>"; "" when it has none
         self.version = version
         self.versions = versions
         self.period = period
@@ -422,7 +424,7 @@ def _compile(protocol: spec.Protocol, version: str, period: Period) -> Profile:
     versions = protocol.versions
     lifecycles = {
         o.kind: Lifecycle(o.kind, o.statuses, o.initial, o.transitions, o.field_rules, version=version,
-                          period=period, versions=versions, label=o.label)
+                          period=period, versions=versions, label=o.label, event_prefix=o.event_prefix)
         for o in protocol.objects
     }
     aliases: dict[str, set[str]] = {}

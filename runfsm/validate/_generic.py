@@ -124,7 +124,7 @@ class LifecycleTracker(MoveRules):
             return
         local: str | None = None
         if event is not None:
-            wrong = event_status(lc, event, part, oid, status, self.profile.event_aliases, where)
+            wrong = event_status(lc, part, oid, status, self.profile.event_aliases, where)
             if wrong is not None:
                 self._new.append(wrong)
             seen = self._streams.get(stream)

@@ -43,14 +43,19 @@ def immutables(fields: tuple[str, ...], kind: str, label: str, oid: str, get: Ca
     return out
 
 
-def event_status(lc: Lifecycle, event: str, part: str | None, oid: str, status: str,
-                 aliases: Mapping[str, frozenset[str]], where: Where) -> Finding | None:
-    """An event whose name says one status carrying its object in another: the finding, or None.
+def event_status(lc: Lifecycle, part: str | None, oid: str, status: str, aliases: Mapping[str, frozenset[str]],
+                 where: Where) -> Finding | None:
+    """An event ``<lc.event_prefix>.<part>`` whose name says one status carrying its object in another:
+    the finding, or None.
 
-    ``part`` is the event name's last part (:attr:`Lifecycle.status_named` says which status it
-    names, if any); the protocol's ``aliases`` let a name carry other statuses too."""
+    :attr:`Lifecycle.status_named` says which status ``part`` names, if any; the protocol's
+    ``aliases`` let a name carry other statuses too.  The name is made only when the status differs
+    (this runs for every status event)."""
     expected = lc.status_named.get(part) if part is not None else None
-    if expected is None or status == expected or status in aliases.get(event, ()):
+    if expected is None or status == expected:
+        return None
+    event = f"{lc.event_prefix}.{part}"
+    if status in aliases.get(event, ()):
         return None
     return where.finding("stream.event_status", ERROR, f"event {event!r} carries {lc.label} {oid} in status "
                          f"{status!r}; the event name says {expected!r}", oid, "stream")

@@ -284,7 +284,7 @@ class Streams:
         self, st: StreamState, d: Mapping[str, Any], oid: str, status: str, part: str | None, where: Where,
     ) -> str | None:
         """Stream rules of one run event; returns the run's previous status in this stream (None: unknown)."""
-        wrong = event_status(self.rules.run_lc, ev("run", part), part, oid, status, self.rules.aliases, where)
+        wrong = event_status(self.rules.run_lc, part, oid, status, self.rules.aliases, where)
         if wrong is not None:
             self.add(wrong)
         if st.run_id is None:
@@ -323,7 +323,7 @@ class Streams:
         lc = self.rules.checks[kind].lifecycle
         label = KIND_LABEL[kind]
         if d.get(STATUS) is not None:
-            wrong = event_status(lc, ev(kind, part), part, oid, status, self.rules.aliases, where)
+            wrong = event_status(lc, part, oid, status, self.rules.aliases, where)
             if wrong is not None:
                 self.add(wrong)
         if run_id.__class__ is str:

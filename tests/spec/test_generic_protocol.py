@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import runfsm
-from runfsm import spec
+from runfsm import responses_spec, spec
 from runfsm import strategies as rs
 from runfsm.diagrams import to_dot, to_mermaid
 from runfsm.errors import SpecError
@@ -90,6 +90,18 @@ def test_the_declaration_compiles_into_the_lookups_every_tool_uses() -> None:
     assert compile_protocol(PRINTER._replace(objects=(fork,))).primary.working is None  # no single one
     with pytest.raises(SpecError, match="no single status follows 'pending'"):
         compile_protocol(PRINTER._replace(objects=(fork,))).primary.require_working()
+
+
+@pytest.mark.parametrize("protocol", [PRINTER, spec.PROTOCOL, responses_spec.PROTOCOL],
+                         ids=lambda p: p.name)
+def test_every_event_is_its_lifecycles_prefix_and_a_part_naming_its_status(protocol: Any) -> None:
+    # the trackers name an event from its lifecycle's prefix and part, and read its status off the part
+    prof = compile_protocol(protocol)
+    for name, (kind, part) in prof.event_names().items():
+        lc = prof.lifecycles[kind]
+        assert name == f"{lc.event_prefix}.{part}"
+        assert lc.status_named.get(part) == (lc.initial if part == "created" else part if part in lc.statuses
+                                             else None)
 
 
 def test_a_broken_declaration_is_refused_with_every_problem_named() -> None:
