@@ -11,7 +11,7 @@ from ..errors import IllegalTransition
 from ._backend import Simulator
 from ._clock import Clock
 from ._errors import APIError, ScenarioError, SimError
-from ._scenario_format import MAX_POLLS, Json, Scenario
+from ._scenario_format import FILE_ID, MAX_POLLS, Json, Scenario, file_name
 from ._script import Action
 from ._stream import EventStream
 
@@ -64,7 +64,8 @@ class _Player:
     # -- references ------------------------------------------------------------------
 
     def _resolve_file(self, ref: str) -> str:
-        return self.files[ref[len("<file:"):-1]] if ref.startswith("<file:") else ref
+        name = file_name(ref, self.files)  # a placeholder no [[files]] entry declares is an id as it is
+        return self.files[name] if name is not None else ref
 
     def _resolve_action(self, a: Action) -> Action:
         return cast("Action", self._resolve(a))
@@ -81,7 +82,7 @@ class _Player:
         for f in dataclasses.fields(value):
             if f.init:
                 v = getattr(value, f.name)
-                new = self._resolve_file(v) if f.name == "file_id" and isinstance(v, str) else self._resolve(v)
+                new = self._resolve_file(v) if f.name == FILE_ID and isinstance(v, str) else self._resolve(v)
                 if new is not v:
                     changes[f.name] = new
         return dataclasses.replace(cast(Any, value), **changes) if changes else value

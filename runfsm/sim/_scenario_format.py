@@ -41,8 +41,22 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found]
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_POLLS", "Scenario", "action_kinds", "action_table", "format_scenario",
-           "load_scenario", "parse_scenario", "toml_key", "toml_value"]
+__all__ = [
+    "FILE_ID",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_POLLS",
+    "Scenario",
+    "action_kinds",
+    "action_table",
+    "file_name",
+    "file_ref",
+    "format_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "toml_key",
+    "toml_value",
+]
 
 MAX_BYTES = 1 << 20
 """A scenario file may hold at most this many bytes (1 MiB; the seed scenarios are about 1 KB)."""
@@ -83,6 +97,11 @@ _UNTIL = ("stop", "terminal")
 # --- script actions: read and written from their declarations -------------------------------
 
 _REQUIRED = inspect.Parameter.empty
+
+FILE_ID = "file_id"
+"""A field of this name (an action's, or a record's such as a citation's) holds a file id: a scenario may give
+it as ``file = "doc.txt"`` (a [[files]] entry's name), read as a placeholder id that :func:`run_scenario` replaces
+with the uploaded file's id."""
 
 
 class _Param(NamedTuple):
@@ -141,7 +160,7 @@ def _shape_of(cls: type) -> _Shape:
         key = field_meta.get(SCENARIO_KEY, name) if field_meta is not None else name
         param = _Param(name, key if key is not None else name, hints.get(name, Any), p.default)
         (params if key is not None else hidden).append(param)
-    keys = tuple(k for p in params for k in (("file", p.key) if p.name == "file_id" else (p.key,)))
+    keys = tuple(k for p in params for k in (("file", p.key) if p.name == FILE_ID else (p.key,)))
     return _Shape(tuple(params), tuple(hidden), keys)
 
 
@@ -373,7 +392,7 @@ class _Reader:
         for p in shape.params:
             if p.key in t:
                 args[p.name] = self.value(p, t, where, files)
-            if p.name == "file_id" and "file" in t:  # a [[files]] name stands for its placeholder id
+            if p.name == FILE_ID and "file" in t:  # a [[files]] name stands for its placeholder id
                 name = self.get(t, "file", where, str)
                 if name not in files:
                     raise self.error(where, f"no [[files]] entry named {name!r}")
@@ -464,7 +483,7 @@ def parse_scenario(text: str, source: str = "<scenario>", *, actions: Iterable[t
         files.append({"name": r.get(f, "name", where, str, required=True), "text": r.get(f, "text", where, str, ""),
                       "purpose": r.get(f, "purpose", where, str, "assistants")})
     # Placeholder ids let scripts name files; run_scenario maps them to the uploaded ids.
-    file_refs = {f["name"]: f"<file:{f['name']}>" for f in files}
+    file_refs = {f["name"]: file_ref(f["name"]) for f in files}
 
     assistants = []
     for i, a in enumerate(r.tables(doc.get("assistants"), "[[assistants]]")):
@@ -629,9 +648,16 @@ def toml_value(v: object) -> str:
     raise ScenarioError(f"a scenario cannot hold {type(v).__name__} {describe(v)}: TOML has no such value")
 
 
-def _file_name(ref: str | None, files: Collection[str]) -> str | None:
-    """The [[files]] name a placeholder id stands for (None: not a declared file's)."""
-    name = ref[len("<file:"):-1] if ref and ref.startswith("<file:") and ref.endswith(">") else None
+def file_ref(name: str) -> str:
+    """The placeholder id that stands for the [[files]] entry ``name`` until the file is uploaded."""
+    return f"<file:{name}>"
+
+
+def file_name(ref: object, files: Collection[str]) -> str | None:
+    """The [[files]] name a placeholder id stands for (None: not a declared file's, an id as it is)."""
+    if not isinstance(ref, str) or not (ref.startswith("<file:") and ref.endswith(">")):
+        return None
+    name = ref[len("<file:"):-1]
     return name if name in files else None
 
 
@@ -654,7 +680,7 @@ def _pairs(shape: _Shape, obj: object, files: Collection[str], what: str) -> Jso
         value = getattr(obj, p.name)
         if _left_out(value, p.default):
             continue
-        name = _file_name(value, files) if p.name == "file_id" else None
+        name = file_name(value, files) if p.name == FILE_ID else None
         if name is not None:
             out["file"] = name
         else:
@@ -691,7 +717,7 @@ def action_table(a: Action, files: Collection[str] = ()) -> Json:
 
 
 def _names(refs: Sequence[str], files: Collection[str], where: str) -> list[str]:
-    names = [_file_name(ref, files) for ref in refs]
+    names = [file_name(ref, files) for ref in refs]
     if None in names:
         raise ScenarioError(f"{where}: attach names a file that no [[files]] entry declares: {list(refs)!r}")
     return cast("list[str]", names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runfsm import _demo as demo
-from runfsm.sim import ScenarioError, load_scenario, parse_scenario, run_scenario
+from runfsm.sim import Citation, Say, ScenarioError, load_scenario, parse_scenario, run_scenario
 from runfsm.sim._builtin import builtin_names
 from runfsm.sim._cli import main as simulate_main
 
@@ -130,6 +131,49 @@ message = "cut"
 def test_every_action_kind_parses_and_plays() -> None:
     result = run_scenario(parse_scenario(GOOD, "good.toml"))
     assert result.failures == [] and result.checked == 4
+
+
+def test_a_placeholder_no_file_declares_plays_as_the_id_it_is() -> None:
+    # a Scenario built in Python may name a file the scenario does not declare: it is an id as it stands
+    base = parse_scenario(CITED, "cited.toml")
+    cite = Citation("[1]", "<file:undeclared>")
+    script = (Say("see [1]", citations=(cite,)),)
+    scenario = dataclasses.replace(base, assistants=[dict(base.assistants[0], script=script)])
+    result = run_scenario(scenario)
+    assert result.ok
+    messages = result.sim.list_messages(result.threads["main"], order="asc")["data"]
+    (annotation,) = messages[-1]["content"][0]["text"]["annotations"]
+    assert annotation["file_citation"]["file_id"] == "<file:undeclared>"
+    declared = dataclasses.replace(scenario, assistants=[dict(base.assistants[0], script=(
+        Say("see [1]", citations=(Citation("[1]", "<file:doc.txt>"),)),))])
+    played = run_scenario(declared)
+    messages = played.sim.list_messages(played.threads["main"], order="asc")["data"]
+    (annotation,) = messages[-1]["content"][0]["text"]["annotations"]
+    assert annotation["file_citation"]["file_id"].startswith("file-")
+
+
+CITED = """\
+name = "cited"
+
+[[files]]
+name = "doc.txt"
+text = "the answer"
+
+[[assistants]]
+name = "bot"
+tools = [{ type = "file_search" }]
+script = [{ say = "hi" }]
+
+[[threads]]
+name = "main"
+messages = [{ role = "user", content = "hi" }]
+
+[[client]]
+do = "create_run"
+
+[[client]]
+do = "poll"
+"""
 
 
 def test_failed_expectations_are_reported_not_raised() -> None:
