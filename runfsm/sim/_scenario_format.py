@@ -385,6 +385,8 @@ class _Reader:
             raise
         except (SimError, TypeError) as exc:
             raise self.error(where, str(exc)) from None
+        except Exception as exc:  # a kind of your own refusing its values in its own words
+            raise self.error(where, f"{cls.__name__} refused these values: {type(exc).__name__}: {exc}") from exc
 
     def arguments(self, shape: _Shape, t: Mapping[str, Any], where: str, files: Mapping[str, str]) -> dict[str, Any]:
         """The constructor's arguments a table gives (an action's KEY field aside)."""

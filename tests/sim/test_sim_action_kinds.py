@@ -291,6 +291,29 @@ def test_a_scenario_file_reads_and_plays_kinds_of_your_own() -> None:
     assert cited == [doc, doc]  # the file's id, in the kind's own citations and in the one it interrupted
 
 
+@dataclass(frozen=True, slots=True)
+class Picky(ScriptAction):
+    KEY: ClassVar[str] = "picky"
+    STEP: ClassVar[str] = spec.STEP_MESSAGE_CREATION
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.text.endswith("."):
+            raise ValueError("a sentence ends with a full stop")
+
+
+def test_a_kind_refusing_its_values_in_its_own_words_is_a_scenario_error() -> None:
+    text = SCENARIO.replace('{ queue = "hold", duration = 3, tags = ["slow"] },', '{ picky = "no stop" },')
+    with pytest.raises(ScenarioError, match=r"script\[0\]: Picky refused these values: ValueError: a sentence ends "
+                                            "with a full stop") as err:
+        parse_scenario(text, actions=[*KINDS, Picky])
+    assert isinstance(err.value.__cause__, ValueError)
+    assert parse_scenario(text.replace("no stop", "a stop."), actions=[*KINDS, Picky]).assistants[0]["script"][0] == \
+        Picky("a stop.")
+
+
 def test_load_scenario_takes_kinds_too(tmp_path: Any) -> None:
     path = tmp_path / "own.toml"
     path.write_text(SCENARIO, encoding="utf-8")
